@@ -1,0 +1,283 @@
+//! The b+s Connects Integration API (seed 004, WIRE.md section 6): the `detail` of the
+//! `integrationapi` custom event, and the events of the custom-integration library.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::DecodeError;
+use crate::error::from_str_at;
+use crate::macros::{open_enum, wire_object};
+
+/// The name of the custom event dispatched to `window.top`.
+pub const CUSTOM_EVENT_NAME: &str = "integrationapi";
+
+/// A request to b+s Connects: the `detail` of the custom event. Fire-and-forget for web clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "request", rename_all = "camelCase")]
+pub enum ConnectsRequest {
+    /// Create a session from a template.
+    #[serde(rename_all = "camelCase")]
+    CreateSession {
+        /// The session template.
+        template_name: String,
+    },
+    /// Send DTMF digits.
+    SendDtmf {
+        /// The digits.
+        dtmf: String,
+    },
+    /// Set the agent state of a channel.
+    #[serde(rename_all = "camelCase")]
+    SetAgentState {
+        /// The channel, e.g. `voice_5075`.
+        channel_id: String,
+        /// The state, e.g. `NotReady`.
+        state: String,
+        /// The reason code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_code: Option<String>,
+    },
+    /// Set the wrap-up reason of a work item.
+    #[serde(rename_all = "camelCase")]
+    SetWrapupReason {
+        /// The channel.
+        channel_id: String,
+        /// The work item.
+        workitem_id: String,
+        /// The reason.
+        wrap_up_reason: String,
+    },
+    /// Single-step conference.
+    #[serde(rename_all = "camelCase")]
+    SingleStepConference {
+        /// The channel.
+        channel_id: String,
+        /// The address.
+        address: String,
+    },
+    /// Direct (blind) transfer.
+    #[serde(rename_all = "camelCase")]
+    DirectTransfer {
+        /// The channel.
+        channel_id: String,
+        /// The address.
+        address: String,
+    },
+    /// Update work item data.
+    #[serde(rename_all = "camelCase")]
+    UpdateWorkitemData {
+        /// The channel.
+        channel_id: String,
+        /// The work item.
+        workitem_id: String,
+        /// Variables to update, e.g. `callVariable1`, `user.eccVar1`.
+        updated_data: BTreeMap<String, String>,
+    },
+    /// Write a log line.
+    #[serde(rename_all = "camelCase")]
+    WriteLog {
+        /// The message.
+        log_message: String,
+        /// The level, e.g. `Debug`.
+        log_level: String,
+    },
+}
+
+impl ConnectsRequest {
+    /// The request names, in catalog order.
+    pub const NAMES: &'static [&'static str] = &[
+        "createSession",
+        "sendDtmf",
+        "setAgentState",
+        "setWrapupReason",
+        "singleStepConference",
+        "directTransfer",
+        "updateWorkitemData",
+        "writeLog",
+    ];
+
+    /// The wire name (`request`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CreateSession { .. } => "createSession",
+            Self::SendDtmf { .. } => "sendDtmf",
+            Self::SetAgentState { .. } => "setAgentState",
+            Self::SetWrapupReason { .. } => "setWrapupReason",
+            Self::SingleStepConference { .. } => "singleStepConference",
+            Self::DirectTransfer { .. } => "directTransfer",
+            Self::UpdateWorkitemData { .. } => "updateWorkitemData",
+            Self::WriteLog { .. } => "writeLog",
+        }
+    }
+}
+
+/// The click-to-act payload that starts an outbound or consultation call: no `request` key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClickToAct {
+    /// The phone number.
+    pub value: String,
+    /// The CRM entity type, e.g. `contact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_logical_name: Option<String>,
+    /// The CRM entity id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+}
+
+/// Any `detail` a page may dispatch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectsMessage {
+    /// A request with a `request` key.
+    Request(ConnectsRequest),
+    /// The click-to-act payload.
+    ClickToAct(ClickToAct),
+    /// A `request` this version does not know, with its payload.
+    Unknown {
+        /// The request name.
+        request: String,
+        /// The whole detail.
+        detail: Value,
+    },
+}
+
+impl ConnectsMessage {
+    /// Decodes a `detail` object.
+    ///
+    /// # Errors
+    /// Not an object, a known request with missing or mistyped fields, or a payload with neither
+    /// `request` nor `value`.
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let detail: Value = from_str_at(|| "b+s Connects request".to_owned(), text)?;
+        let request = match detail.get("request") {
+            Some(Value::String(r)) => r.clone(),
+            Some(_) => {
+                return Err(DecodeError::Json {
+                    context: "b+s Connects request".into(),
+                    path: "request".into(),
+                    message: "`request` must be a string".into(),
+                });
+            }
+            None => return from_str_at(|| "b+s Connects click-to-act".to_owned(), text).map(Self::ClickToAct),
+        };
+        if ConnectsRequest::NAMES.contains(&request.as_str()) {
+            from_str_at(|| format!("b+s Connects request `{request}`"), text).map(Self::Request)
+        } else {
+            Ok(Self::Unknown { request, detail })
+        }
+    }
+}
+
+impl Serialize for ConnectsMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Request(r) => r.serialize(s),
+            Self::ClickToAct(c) => c.serialize(s),
+            Self::Unknown { detail, .. } => detail.serialize(s),
+        }
+    }
+}
+
+open_enum! {
+    /// An agent or channel state of b+s Connects.
+    pub enum ConnectsState {
+        /// Logged out.
+        Logout = "Logout",
+        /// Offline.
+        Offline = "Offline",
+        /// Ready.
+        Ready = "Ready",
+        /// Not ready.
+        NotReady = "NotReady",
+        /// Active.
+        Active = "Active",
+        /// Wrap-up.
+        Wrapup = "Wrapup",
+        /// Unknown.
+        Unknown = "Unknown",
+    }
+}
+
+wire_object! {
+    /// The `agentStateChange` event of the custom-integration library.
+    pub struct AgentStateChange {
+        /// `agentStateChange`.
+        "event" => event: String,
+        /// The API version.
+        "version" => version: String,
+        /// The request that caused it.
+        "requestId" => request_id: String,
+        /// The channel type, e.g. `voice`.
+        "channelType" => channel_type: String,
+        /// The channel.
+        "channelId" => channel_id: String,
+        /// The new state.
+        "newState" => new_state: ConnectsState,
+        /// The new reason code.
+        "newReasonCode" => new_reason_code: String,
+        /// The new reason label.
+        "newReasonCodeLabel" => new_reason_code_label: String,
+        /// When the new state began.
+        "newStateChangeTime" => new_state_change_time: String,
+        /// The old state.
+        "oldState" => old_state: ConnectsState,
+        /// The old reason code.
+        "oldReasonCode" => old_reason_code: String,
+        /// The old reason label.
+        "oldReasonCodeLabel" => old_reason_code_label: String,
+        /// When the old state began.
+        "oldStateChangeTime" => old_state_change_time: String,
+    }
+}
+
+open_enum! {
+    /// The work item events of the custom-integration library.
+    pub enum WorkitemEventKind {
+        /// Created.
+        Create = "workitemCreate",
+        /// Connected.
+        Connect = "workitemConnect",
+        /// Paused.
+        Pause = "workitemPause",
+        /// Resumed.
+        Resume = "workitemResume",
+        /// In wrap-up.
+        Wrapup = "workitemWrapup",
+        /// Ended.
+        End = "workitemEnd",
+    }
+}
+
+wire_object! {
+    /// A work item event; fields beyond the documented ones are kept in `extra`.
+    pub struct WorkitemEvent {
+        /// The event.
+        "event" => event: WorkitemEventKind,
+        /// The API version.
+        "version" => version: String,
+        /// The request id.
+        "requestId" => request_id: String,
+        /// The channel type.
+        "channelType" => channel_type: String,
+        /// The channel.
+        "channelId" => channel_id: String,
+        /// The work item.
+        "workitemId" => workitem_id: String,
+    }
+}
+
+/// The result the custom-integration library resolves a request to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectsResult {
+    /// Whether it succeeded.
+    pub success: bool,
+    /// The response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Value>,
+    /// The error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+}

@@ -1,0 +1,216 @@
+//! Declarative macros shared by the model: open string enums and extensible wire objects.
+
+/// Declares a server-extensible string enum.
+///
+/// Known values decode without allocating; any other text decodes to `Other(String)` and
+/// re-encodes to the same text. The JSON Schema lists the known values and still accepts any
+/// string.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $wire:literal,
+            )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[doc = concat!("`", $wire, "`")]
+                $variant,
+            )+
+            /// A value this version of cxwire does not know, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// Every value this version knows, in documentation order.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
+
+            /// The text of this value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                    Self::Other(other) => other.as_str(),
+                }
+            }
+
+            /// Whether this value is one this version knows.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+
+            /// Parses wire text; unknown text becomes `Other`.
+            pub fn from_wire(text: &str) -> Self {
+                match text {
+                    $($wire => Self::$variant,)+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::core::str::FromStr for $name {
+            type Err = ::core::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_wire(s))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::from_wire(s)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl ::serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(v))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                $crate::macros::open_enum_schema(Self::KNOWN)
+            }
+        }
+    };
+}
+
+/// Declares an object the Workspace (or a server) sends, whose documented fields are all
+/// optional on the wire and whose undocumented fields are kept in `extra`.
+///
+/// Decoding is a single streaming pass (no buffering of the whole object, unlike
+/// `#[serde(flatten)]`), so forward compatibility costs almost nothing. A documented field sent
+/// as `null` reads as `None` and the `null` is kept in `extra`, so re-encoding is lossless.
+macro_rules! wire_object {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $wire:literal => $field:ident : $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[doc = ""]
+                #[doc = concat!("Wire name: `", $wire, "`.")]
+                #[serde(rename = $wire, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<$ty>,
+            )*
+            /// Fields this version does not know, kept so that re-encoding is lossless.
+            #[serde(flatten)]
+            pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[allow(non_camel_case_types)]
+                enum __Field {
+                    $($field,)*
+                    __Other(String),
+                }
+                struct FieldVisitor;
+                impl ::serde::de::Visitor<'_> for FieldVisitor {
+                    type Value = __Field;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<__Field, E> {
+                        Ok(match v {
+                            $($wire => __Field::$field,)*
+                            other => __Field::__Other(other.to_owned()),
+                        })
+                    }
+                }
+                impl<'de> ::serde::Deserialize<'de> for __Field {
+                    fn deserialize<D2: ::serde::Deserializer<'de>>(d: D2) -> Result<Self, D2::Error> {
+                        d.deserialize_identifier(FieldVisitor)
+                    }
+                }
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(concat!("an object (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<__Field>()? {
+                            match key {
+                                $(
+                                    __Field::$field => {
+                                        if out.$field.is_some() {
+                                            return Err(<A::Error as ::serde::de::Error>::duplicate_field($wire));
+                                        }
+                                        match map.next_value::<Option<$ty>>()? {
+                                            Some(value) => out.$field = Some(value),
+                                            // A documented field sent as null reads as None; the
+                                            // null is kept so that re-encoding is lossless.
+                                            None => {
+                                                out.extra.insert($wire.to_owned(), ::serde_json::Value::Null);
+                                            }
+                                        }
+                                    }
+                                )*
+                                __Field::__Other(name) => {
+                                    let value = map.next_value::<::serde_json::Value>()?;
+                                    out.extra.insert(name, value);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+pub(crate) use open_enum;
+pub(crate) use wire_object;
+
+/// The schema of an open enum: any string, with the known values listed for documentation
+/// and code generators (`"A" | "B" | string` in TypeScript).
+pub(crate) fn open_enum_schema(known: &[&str]) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "type": "string", "enum": known },
+            { "type": "string" }
+        ]
+    })
+}

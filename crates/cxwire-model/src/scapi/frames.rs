@@ -1,0 +1,649 @@
+//! The Service Client API envelopes (WIRE.md section 1) and the two decode entry points:
+//! [`WorkspaceMessage::decode`] for frames a client receives and [`ClientMessage::decode`] for
+//! frames a Workspace receives.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::events::Event;
+use super::requests::{Request, Response, ServiceRequest};
+use crate::DecodeError;
+use crate::error::from_str_at;
+
+/// The `userAgent` the published client library sends.
+pub const CLIENT_USER_AGENT: &str = "WWE Client";
+/// The `userAgent` the Workspace sends.
+pub const SERVER_USER_AGENT: &str = "WWE Server";
+/// The protocol version both sides send.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The error string the published library fails a call with after 10 seconds without answer.
+pub const REQUEST_TIMEOUT_MESSAGE: &str = "Request timeout";
+
+/// The fields every frame may carry besides its own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Envelope {
+    /// `userAgent`: `WWE Client` or `WWE Server`.
+    pub user_agent: Option<String>,
+    /// `protocolVersion`: 2.
+    pub protocol_version: Option<u32>,
+    /// `frameId`: assigned by the Workspace, then sent by the client with every message.
+    pub frame_id: Option<u64>,
+    /// Top-level keys this version does not know, kept so that re-encoding is lossless.
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Envelope {
+    /// The envelope the published client library sends (`WWE Client`, protocol 2).
+    pub fn client() -> Self {
+        Self { user_agent: Some(CLIENT_USER_AGENT.to_owned()), protocol_version: Some(PROTOCOL_VERSION), ..Self::default() }
+    }
+
+    /// The envelope the Workspace sends (`WWE Server`, protocol 2).
+    pub fn server() -> Self {
+        Self { user_agent: Some(SERVER_USER_AGENT.to_owned()), protocol_version: Some(PROTOCOL_VERSION), ..Self::default() }
+    }
+
+    fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        if let Some(v) = &self.user_agent {
+            map.serialize_entry("userAgent", v)?;
+        }
+        if let Some(v) = &self.protocol_version {
+            map.serialize_entry("protocolVersion", v)?;
+        }
+        if let Some(v) = &self.frame_id {
+            map.serialize_entry("frameId", v)?;
+        }
+        for (k, v) in &self.extra {
+            map.serialize_entry(k, v)?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one streaming pass over a frame's top-level keys.
+
+/// A string that borrows from the input when it has no escapes.
+struct CowStr<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[derive(Default)]
+struct RawFrame<'a> {
+    event: Option<Cow<'a, str>>,
+    request: Option<Cow<'a, str>>,
+    reference_id: Option<String>,
+    data: Option<&'a RawValue>,
+    parameters: Option<&'a RawValue>,
+    error_message: Option<Option<String>>,
+    subscription_id: Option<String>,
+    envelope: Envelope,
+}
+
+impl<'de> Deserialize<'de> for RawFrame<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawFrame<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object (a Service Client API frame)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = RawFrame::default();
+                while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+                    match &*key {
+                        "event" => out.event = Some(map.next_value::<CowStr<'de>>()?.0),
+                        "request" => out.request = Some(map.next_value::<CowStr<'de>>()?.0),
+                        "referenceId" => out.reference_id = Some(map.next_value()?),
+                        "data" => out.data = Some(map.next_value()?),
+                        "parameters" => out.parameters = Some(map.next_value()?),
+                        "errorMessage" => out.error_message = Some(map.next_value()?),
+                        "subscriptionId" => out.subscription_id = Some(map.next_value()?),
+                        "userAgent" => out.envelope.user_agent = Some(map.next_value()?),
+                        "protocolVersion" => out.envelope.protocol_version = Some(map.next_value()?),
+                        "frameId" => out.envelope.frame_id = Some(map.next_value()?),
+                        _ => {
+                            let value = map.next_value::<Value>()?;
+                            out.envelope.extra.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn scan(text: &str) -> Result<RawFrame<'_>, DecodeError> {
+    from_str_at(|| "frame".to_owned(), text)
+}
+
+fn split_parameters<'a>(context: &str, raw: Option<&'a RawValue>) -> Result<Vec<&'a RawValue>, DecodeError> {
+    match raw {
+        None => Ok(Vec::new()),
+        Some(raw) => from_str_at(|| format!("request `{context}`"), raw.get()).map_err(|e| e.within("parameters")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client -> Workspace.
+
+/// A frame a client sends to the Workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientMessage {
+    /// A request.
+    Request(RequestFrame),
+    /// `{"event": "subscribe", ...}`.
+    Subscribe(SubscribeFrame),
+    /// `{"event": "unsubscribe", ...}`.
+    Unsubscribe(UnsubscribeFrame),
+}
+
+/// A request frame: `{"request", "parameters", "referenceId", "userAgent", "protocolVersion", "frameId"}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestFrame {
+    /// The request and its parameters.
+    pub request: Request,
+    /// The correlation id; the library counts `"0"`, `"1"`, ...
+    pub reference_id: Option<String>,
+    /// The common fields.
+    pub envelope: Envelope,
+}
+
+impl RequestFrame {
+    /// A request frame with the client envelope.
+    pub fn new(request: impl Into<Request>, reference_id: impl Into<String>) -> Self {
+        Self { request: request.into(), reference_id: Some(reference_id.into()), envelope: Envelope::client() }
+    }
+}
+
+/// The topics of a subscription: one string or an array, kept as sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Topics {
+    /// One topic.
+    One(String),
+    /// Several topics.
+    Many(Vec<String>),
+}
+
+impl Topics {
+    /// The topics, one or many.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        }
+    }
+}
+
+/// `{"event": "subscribe", "data": topics, "referenceId", ...}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscribeFrame {
+    /// The topics: `agent`, `interaction`, `messenger:<channel>`, ...
+    pub topics: Topics,
+    /// The correlation id of the answer carrying the `subscriptionId`.
+    pub reference_id: Option<String>,
+    /// The common fields.
+    pub envelope: Envelope,
+}
+
+/// `{"event": "unsubscribe", "data": subscriptionId, "referenceId", ...}` (no answer awaited).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnsubscribeFrame {
+    /// The subscription to end.
+    pub subscription_id: String,
+    /// The correlation id.
+    pub reference_id: Option<String>,
+    /// The common fields.
+    pub envelope: Envelope,
+}
+
+impl ClientMessage {
+    /// Decodes a frame a Workspace receives from a client: `subscribe`/`unsubscribe` by `event`,
+    /// otherwise a request by `request`, with its parameters typed.
+    ///
+    /// # Errors
+    /// Not a JSON object, neither `event` nor `request`, an unknown `event`, or parameters that do
+    /// not fit the named request ([`DecodeError::Arity`] or a typed error with its path).
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let raw = scan(text)?;
+        if let Some(event) = raw.event.as_deref() {
+            let data = raw.data.map(RawValue::get).unwrap_or("null");
+            return match event {
+                "subscribe" => Ok(Self::Subscribe(SubscribeFrame {
+                    topics: from_str_at(|| "subscribe".to_owned(), data).map_err(|e| e.within("data"))?,
+                    reference_id: raw.reference_id,
+                    envelope: raw.envelope,
+                })),
+                "unsubscribe" => Ok(Self::Unsubscribe(UnsubscribeFrame {
+                    subscription_id: from_str_at(|| "unsubscribe".to_owned(), data).map_err(|e| e.within("data"))?,
+                    reference_id: raw.reference_id,
+                    envelope: raw.envelope,
+                })),
+                _ => Err(DecodeError::Unclassifiable { reason: "a client may only send the events `subscribe` and `unsubscribe`" }),
+            };
+        }
+        let Some(name) = raw.request.as_deref() else {
+            return Err(DecodeError::Unclassifiable { reason: "a client frame needs `request` or `event`" });
+        };
+        let items = split_parameters(name, raw.parameters)?;
+        let request = Request::decode(name, &items)?;
+        Ok(Self::Request(RequestFrame { request, reference_id: raw.reference_id, envelope: raw.envelope }))
+    }
+
+    /// The correlation id, when the frame has one.
+    pub fn reference_id(&self) -> Option<&str> {
+        match self {
+            Self::Request(f) => f.reference_id.as_deref(),
+            Self::Subscribe(f) => f.reference_id.as_deref(),
+            Self::Unsubscribe(f) => f.reference_id.as_deref(),
+        }
+    }
+
+    /// Reads the `referenceId` and `request` of a frame that may be malformed otherwise, so that
+    /// a Workspace can still answer it with an `errorMessage`.
+    pub fn salvage_ids(text: &str) -> (Option<String>, Option<String>) {
+        #[derive(Deserialize)]
+        struct Ids {
+            #[serde(rename = "referenceId", default)]
+            reference_id: Option<Value>,
+            #[serde(default)]
+            request: Option<Value>,
+        }
+        match serde_json::from_str::<Ids>(text) {
+            Ok(ids) => (
+                ids.reference_id.and_then(|v| v.as_str().map(str::to_owned)),
+                ids.request.and_then(|v| v.as_str().map(str::to_owned)),
+            ),
+            Err(_) => (None, None),
+        }
+    }
+}
+
+impl Serialize for RequestFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Params<'a>(&'a Request);
+        impl Serialize for Params<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize_parameters(s)
+            }
+        }
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("request", self.request.name())?;
+        if self.request.has_parameters() {
+            map.serialize_entry("parameters", &Params(&self.request))?;
+        }
+        if let Some(r) = &self.reference_id {
+            map.serialize_entry("referenceId", r)?;
+        }
+        self.envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for SubscribeFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("event", "subscribe")?;
+        map.serialize_entry("data", &self.topics)?;
+        if let Some(r) = &self.reference_id {
+            map.serialize_entry("referenceId", r)?;
+        }
+        self.envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for UnsubscribeFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("event", "unsubscribe")?;
+        map.serialize_entry("data", &self.subscription_id)?;
+        if let Some(r) = &self.reference_id {
+            map.serialize_entry("referenceId", r)?;
+        }
+        self.envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for ClientMessage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Request(f) => f.serialize(s),
+            Self::Subscribe(f) => f.serialize(s),
+            Self::Unsubscribe(f) => f.serialize(s),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace -> client.
+
+/// A frame a client receives from the Workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkspaceMessage {
+    /// An event (the frame has `event`).
+    Event(EventFrame),
+    /// An answer to a request or to `subscribe` (the frame has `referenceId`; or, as the seeds
+    /// print answers, only `request`/`errorMessage`).
+    Answer(AnswerFrame),
+    /// The Workspace assigns the client its frame id (`frameId` without `event`/`referenceId`).
+    FrameId(FrameIdFrame),
+}
+
+/// An event frame: `{"event": topic, "data": payload, ...}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventFrame {
+    /// The typed event (its topic and payload).
+    pub event: Event,
+    /// The common fields.
+    pub envelope: Envelope,
+}
+
+/// The frame id assignment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameIdFrame {
+    /// The assigned frame id.
+    pub frame_id: u64,
+    /// The common fields (its `frame_id` is the assigned one).
+    pub envelope: Envelope,
+}
+
+/// An answer: success with `data`, or failure exactly when `errorMessage` is present.
+#[derive(Clone, Debug)]
+pub struct AnswerFrame {
+    /// The request name the answer repeats.
+    pub request: Option<String>,
+    /// The correlation id.
+    pub reference_id: Option<String>,
+    /// The subscription id (answers to `subscribe`).
+    pub subscription_id: Option<String>,
+    /// `data` as received (decode it with [`AnswerFrame::decode_data`] or [`AnswerFrame::response`]).
+    pub data: Option<Box<RawValue>>,
+    /// `errorMessage`: present (even as `null`) means failure.
+    pub error_message: Option<Option<String>>,
+    /// The common fields.
+    pub envelope: Envelope,
+}
+
+impl PartialEq for AnswerFrame {
+    fn eq(&self, other: &Self) -> bool {
+        self.request == other.request
+            && self.reference_id == other.reference_id
+            && self.subscription_id == other.subscription_id
+            && self.data.as_ref().map(|d| d.get()) == other.data.as_ref().map(|d| d.get())
+            && self.error_message == other.error_message
+            && self.envelope == other.envelope
+    }
+}
+
+/// Why the Workspace refused a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The request type is rate limited (the documented message, parsed).
+    RateLimited(RateLimitNotice),
+    /// Any other `errorMessage` (`None` when it was `null`).
+    Rejected(Option<String>),
+}
+
+impl AnswerFrame {
+    /// A successful answer with the server envelope.
+    pub fn success(request: &str, reference_id: Option<String>, data: Option<Value>) -> Self {
+        Self {
+            request: Some(request.to_owned()),
+            reference_id,
+            subscription_id: None,
+            data: data.and_then(|d| serde_json::value::to_raw_value(&d).ok()),
+            error_message: None,
+            envelope: Envelope::server(),
+        }
+    }
+
+    /// A failed answer with the server envelope.
+    pub fn failure(request: Option<&str>, reference_id: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            request: request.map(str::to_owned),
+            reference_id,
+            subscription_id: None,
+            data: None,
+            error_message: Some(Some(message.into())),
+            envelope: Envelope::server(),
+        }
+    }
+
+    /// Whether this answer is a failure (`errorMessage` present, even as `null`).
+    pub fn is_failure(&self) -> bool {
+        self.error_message.is_some()
+    }
+
+    /// The failure, parsed: a rate limit notice or the plain message.
+    pub fn failure_reason(&self) -> Option<Failure> {
+        let message = self.error_message.as_ref()?;
+        Some(match message.as_deref().and_then(RateLimitNotice::parse) {
+            Some(notice) => Failure::RateLimited(notice),
+            None => Failure::Rejected(message.clone()),
+        })
+    }
+
+    /// Decodes `data` as the answer of `R` (absent `data` decodes as `null`).
+    ///
+    /// # Errors
+    /// The data does not have `R`'s documented answer shape (the path starts at `data`).
+    pub fn decode_data<R: ServiceRequest>(&self) -> Result<R::Response, DecodeError> {
+        super::requests::decode_response::<R>(self.data.as_deref().map(RawValue::get))
+    }
+
+    /// Decodes `data` by the `request` name the answer carries; `None` for failures and for
+    /// answers without a name (e.g. to `subscribe`).
+    pub fn response(&self) -> Option<Result<Response, DecodeError>> {
+        if self.is_failure() {
+            return None;
+        }
+        let name = self.request.as_deref()?;
+        Some(Response::decode(name, self.data.as_deref().map(RawValue::get)))
+    }
+}
+
+impl Serialize for AnswerFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(r) = &self.request {
+            map.serialize_entry("request", r)?;
+        }
+        if let Some(r) = &self.reference_id {
+            map.serialize_entry("referenceId", r)?;
+        }
+        if let Some(r) = &self.subscription_id {
+            map.serialize_entry("subscriptionId", r)?;
+        }
+        if let Some(d) = &self.data {
+            map.serialize_entry("data", d)?;
+        }
+        if let Some(e) = &self.error_message {
+            map.serialize_entry("errorMessage", e)?;
+        }
+        self.envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for EventFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("event", &*self.event.topic())?;
+        self.event.serialize_data_into(&mut map)?;
+        self.envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for FrameIdFrame {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        let envelope = Envelope { frame_id: Some(self.frame_id), ..self.envelope.clone() };
+        envelope.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl Serialize for WorkspaceMessage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Event(f) => f.serialize(s),
+            Self::Answer(f) => f.serialize(s),
+            Self::FrameId(f) => f.serialize(s),
+        }
+    }
+}
+
+impl WorkspaceMessage {
+    /// Decodes any frame a client receives, classified as the published library does: `event`
+    /// first (an event), then `referenceId` (an answer), then `frameId` (the frame id
+    /// assignment); a frame with only `request` or `errorMessage` is an uncorrelated answer, as
+    /// the seeds print them.
+    ///
+    /// # Errors
+    /// Not a JSON object, none of those keys, or an event of a known topic and type whose payload
+    /// does not have the documented shape (the error names the topic and the path).
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let raw = scan(text)?;
+        if let Some(topic) = raw.event {
+            let event = Event::decode(&topic, raw.data.map(RawValue::get))?;
+            return Ok(Self::Event(EventFrame { event, envelope: raw.envelope }));
+        }
+        let answer = |raw: RawFrame<'_>| {
+            Self::Answer(AnswerFrame {
+                request: raw.request.map(Cow::into_owned),
+                reference_id: raw.reference_id,
+                subscription_id: raw.subscription_id,
+                data: raw.data.map(RawValue::to_owned),
+                error_message: raw.error_message,
+                envelope: raw.envelope,
+            })
+        };
+        if raw.reference_id.is_some() {
+            return Ok(answer(raw));
+        }
+        if let Some(frame_id) = raw.envelope.frame_id {
+            return Ok(Self::FrameId(FrameIdFrame { frame_id, envelope: raw.envelope }));
+        }
+        if raw.request.is_some() || raw.error_message.is_some() {
+            return Ok(answer(raw));
+        }
+        Err(DecodeError::Unclassifiable { reason: "a Workspace frame needs `event`, `referenceId`, `frameId` or `request`" })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limit notices.
+
+/// The documented rate-limit error message, parsed: which request type is quarantined and for
+/// how long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimitNotice {
+    /// The request type that reached its limit.
+    pub request: String,
+    /// How long further requests of that type are ignored; `None` means forever
+    /// (`rate-limit-quarantine-delay` = 0).
+    pub quarantine_seconds: Option<u64>,
+}
+
+const RATE_LIMIT_PREFIX: &str = "The rate limit for the request '";
+const RATE_LIMIT_MIDDLE: &str = "' has been reached.\nFurther requests of the same type will be ignored ";
+
+impl RateLimitNotice {
+    /// Parses the message the Workspace sends to the first request after a limit is reached.
+    pub fn parse(message: &str) -> Option<Self> {
+        let rest = message.strip_prefix(RATE_LIMIT_PREFIX)?;
+        let (request, rest) = rest.split_once(RATE_LIMIT_MIDDLE)?;
+        let rest = rest.trim_end_matches('.');
+        let quarantine_seconds = if rest == "forever" {
+            None
+        } else {
+            Some(rest.strip_prefix("for ")?.strip_suffix(" seconds")?.parse().ok()?)
+        };
+        Some(Self { request: request.to_owned(), quarantine_seconds })
+    }
+
+    /// The message, worded as the Workspace words it.
+    pub fn message(&self) -> String {
+        match self.quarantine_seconds {
+            Some(n) => format!("{RATE_LIMIT_PREFIX}{}{RATE_LIMIT_MIDDLE}for {n} seconds.", self.request),
+            None => format!("{RATE_LIMIT_PREFIX}{}{RATE_LIMIT_MIDDLE}forever.", self.request),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_message_round_trips() {
+        let seed = "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 30 seconds.";
+        let n = RateLimitNotice::parse(seed).unwrap();
+        assert_eq!(n, RateLimitNotice { request: "voice.dial".into(), quarantine_seconds: Some(30) });
+        assert_eq!(n.message(), seed);
+        let forever = RateLimitNotice { request: "email.create".into(), quarantine_seconds: None };
+        assert_eq!(RateLimitNotice::parse(&forever.message()), Some(forever));
+        assert_eq!(RateLimitNotice::parse("Error: Interaction not found."), None);
+    }
+
+    #[test]
+    fn classification_follows_the_library() {
+        let event = r#"{"event":"agent","referenceId":"1","frameId":2,"data":{"eventType":"STATE_CHANGED","mediaState":"READY"}}"#;
+        assert!(matches!(WorkspaceMessage::decode(event).unwrap(), WorkspaceMessage::Event(_)));
+        let answer = r#"{"referenceId":"1","frameId":2,"data":true}"#;
+        assert!(matches!(WorkspaceMessage::decode(answer).unwrap(), WorkspaceMessage::Answer(_)));
+        let frame = r#"{"frameId":2,"userAgent":"WWE Server"}"#;
+        assert!(matches!(WorkspaceMessage::decode(frame).unwrap(), WorkspaceMessage::FrameId(FrameIdFrame { frame_id: 2, .. })));
+        let failure = r#"{"referenceId":"1","errorMessage":null}"#;
+        let WorkspaceMessage::Answer(a) = WorkspaceMessage::decode(failure).unwrap() else { panic!() };
+        assert!(a.is_failure());
+        assert_eq!(a.failure_reason(), Some(Failure::Rejected(None)));
+        assert!(matches!(WorkspaceMessage::decode("[]"), Err(DecodeError::Json { .. })));
+        assert!(matches!(WorkspaceMessage::decode("{}"), Err(DecodeError::Unclassifiable { .. })));
+    }
+
+    #[test]
+    fn client_frames_decode_and_encode() {
+        let text = r#"{"request":"interaction.setUserData","parameters":["1",{"MyKEY1":"MyValue1"}],"referenceId":"7","userAgent":"WWE Client","protocolVersion":2,"frameId":1}"#;
+        let msg = ClientMessage::decode(text).unwrap();
+        let ClientMessage::Request(frame) = &msg else { panic!() };
+        assert_eq!(frame.request.name(), "interaction.setUserData");
+        let back = serde_json::to_value(&msg).unwrap();
+        assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
+        let err = ClientMessage::decode(r#"{"request":"agent.setState","parameters":[],"referenceId":"1"}"#).unwrap_err();
+        assert!(matches!(err, DecodeError::Arity { found: 0, .. }));
+        let raw = ClientMessage::decode(r#"{"request":"future.thing","parameters":[1,"a"],"referenceId":"1"}"#).unwrap();
+        let ClientMessage::Request(RequestFrame { request: Request::Raw(r), .. }) = raw else { panic!() };
+        assert_eq!(r.parameters, vec![serde_json::json!(1), serde_json::json!("a")]);
+    }
+}

@@ -1,0 +1,746 @@
+//! The object types of the Service Client API namespaces (`agent.Agent`, `media.State`,
+//! `interaction.Interaction`, `outbound.Field`, toast parameters, ...).
+//!
+//! Objects the Workspace sends are [`wire_object!`]s: every documented field is optional (the
+//! Workspace omits many) and undocumented fields are kept in `extra`. Objects a client builds
+//! (toast parameters, target queries) are plain structs with their required fields.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::macros::{open_enum, wire_object};
+use crate::secret::SecretString;
+
+/// Attached data (`userData`, `extensions`, record data): an ordered map of arbitrary JSON values.
+pub type UserData = BTreeMap<String, Value>;
+
+/// An outbound record: field name to value, as in `chainedRecords` and `getChainedRecords`.
+pub type OutboundRecord = BTreeMap<String, Value>;
+
+/// The answer of `outbound.getListOfCallResults`: call-result name to its number.
+pub type CallResults = BTreeMap<String, i64>;
+
+/// The answer of `configuration.getOption`: section name to option name to value.
+pub type ConfigurationOptions = BTreeMap<String, BTreeMap<String, OptionValue>>;
+
+open_enum! {
+    /// An agent role (`agent.Agent.roles`).
+    pub enum AgentRole {
+        /// An agent.
+        Agent = "ROLE_AGENT",
+        /// A supervisor.
+        Supervisor = "ROLE_SUPERVISOR",
+        /// An administrator.
+        Admin = "ROLE_ADMIN",
+    }
+}
+
+wire_object! {
+    /// The agent (`agent.Agent`), as answered by `agent.get`.
+    pub struct Agent {
+        /// The agent's unique identifier used for routing.
+        "employeeId" => employee_id: String,
+        /// First name.
+        "firstname" => firstname: String,
+        /// Last name.
+        "lastname" => lastname: String,
+        /// The globally unique user name.
+        "username" => username: String,
+        /// The agent's roles.
+        "roles" => roles: Vec<AgentRole>,
+    }
+}
+
+open_enum! {
+    /// The type of an agent or media state (`media.State.type`). `PARTIAL_READY`,
+    /// `LOGOUT_DND_ON` and `UNKNOWN` are reported by events only and cannot be set.
+    pub enum StateType {
+        /// Logged out.
+        Logout = "LOGOUT",
+        /// Ready.
+        Ready = "READY",
+        /// Ready on some media only (events only).
+        PartialReady = "PARTIAL_READY",
+        /// Not ready.
+        NotReady = "NOT_READY",
+        /// Not ready with an action code.
+        NotReadyActionCode = "NOT_READY_ACTION_CODE",
+        /// Not ready after call work.
+        NotReadyAfterCallwork = "NOT_READY_AFTER_CALLWORK",
+        /// Not ready after call work with an action code.
+        NotReadyAfterCallworkActionCode = "NOT_READY_AFTER_CALLWORK_ACTION_CODE",
+        /// Do not disturb.
+        DndOn = "DND_ON",
+        /// Out of service.
+        OutOfService = "OUT_OF_SERVICE",
+        /// Logged out with do-not-disturb on (events only).
+        LogoutDndOn = "LOGOUT_DND_ON",
+        /// Unknown (events only).
+        Unknown = "UNKNOWN",
+    }
+}
+
+impl StateType {
+    /// Whether this state can be requested with `agent.setState`/`media.setState` (the seed
+    /// marks `PARTIAL_READY`, `LOGOUT_DND_ON` and `UNKNOWN` as reported by events only).
+    pub fn is_settable(&self) -> bool {
+        !matches!(self, Self::PartialReady | Self::LogoutDndOn | Self::Unknown | Self::Other(_))
+    }
+}
+
+wire_object! {
+    /// An agent or media state (`media.State`).
+    pub struct State {
+        /// The state type.
+        "type" => state_type: StateType,
+        /// The name shown to the agent, e.g. `Not Ready - Break`.
+        "displayName" => display_name: String,
+        /// The name to pass to `agent.setState`/`media.setState`.
+        "operationName" => operation_name: String,
+    }
+}
+
+wire_object! {
+    /// A media channel of the agent and its state (`media.Media`).
+    pub struct Media {
+        /// The media name, e.g. `voice`, `chat`, `email`.
+        "name" => name: String,
+        /// The agent's state on this media.
+        "state" => state: State,
+    }
+}
+
+wire_object! {
+    /// A device of the agent (`media.Device`).
+    pub struct Device {
+        /// The device number.
+        "number" => number: String,
+        /// The dynamic phone number, when one is set.
+        "dynamicPhoneNumber" => dynamic_phone_number: String,
+    }
+}
+
+/// The value of a configuration option: a string, or a list of strings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OptionValue {
+    /// A single value.
+    Single(String),
+    /// A list of values.
+    List(Vec<String>),
+}
+
+/// A configuration section entry (`configuration.Section`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Section {
+    /// The option name.
+    pub name: String,
+    /// The option value.
+    pub value: OptionValue,
+}
+
+/// The options of `configuration.getOption` and `getContextualOption`: one option name (with an
+/// optional trailing `*` wildcard and `Section/` prefix) or several.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OptionQuery {
+    /// One option name or pattern.
+    One(String),
+    /// Several option names or patterns.
+    Many(Vec<String>),
+}
+
+impl OptionQuery {
+    /// The option names or patterns, one or many.
+    pub fn patterns(&self) -> &[String] {
+        match self {
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        }
+    }
+}
+
+impl From<&str> for OptionQuery {
+    fn from(s: &str) -> Self {
+        Self::One(s.to_owned())
+    }
+}
+
+impl From<Vec<String>> for OptionQuery {
+    fn from(v: Vec<String>) -> Self {
+        Self::Many(v)
+    }
+}
+
+wire_object! {
+    /// A party of an interaction (`interaction.Party`).
+    pub struct Party {
+        /// The party's name or number.
+        "name" => name: String,
+    }
+}
+
+wire_object! {
+    /// The contact of an interaction (`interaction.Contact`).
+    pub struct Contact {
+        /// Display name.
+        "displayName" => display_name: String,
+        /// First name.
+        "firstName" => first_name: String,
+        /// Last name.
+        "lastName" => last_name: String,
+    }
+}
+
+open_enum! {
+    /// The state of an interaction (`state`, `previousState`).
+    pub enum InteractionState {
+        /// Unknown.
+        Unknown = "UNKNOWN",
+        /// Idle (released).
+        Idle = "IDLE",
+        /// Ringing.
+        Ringing = "RINGING",
+        /// Dialing.
+        Dialing = "DIALING",
+        /// Talking.
+        Talking = "TALKING",
+        /// Held.
+        Held = "HELD",
+        /// Preview (outbound).
+        Preview = "PREVIEW",
+        /// Previewing (outbound, seen in events).
+        Previewing = "PREVIEWING",
+        /// Invited.
+        Invited = "INVITED",
+        /// Accepted.
+        Accepted = "ACCEPTED",
+        /// Created.
+        Created = "CREATED",
+        /// Pulled.
+        Pulled = "PULLED",
+        /// Revoked.
+        Revoked = "REVOKED",
+        /// Completed.
+        Completed = "COMPLETED",
+        /// Error.
+        Error = "ERROR",
+        /// Saved.
+        Saved = "SAVED",
+        /// Transferring.
+        Transferring = "TRANSFERRING",
+        /// Transfer completed.
+        TransferCompleted = "TRANSFER_COMPLETED",
+        /// Invited to a conference.
+        InvitedConference = "INVITED_CONFERENCE",
+        /// Left the conference.
+        LeftConference = "LEFT_CONFERENCE",
+        /// User data attached.
+        UserDataAttached = "USER_DATA_ATTACHED",
+        /// User data updated.
+        UserDataUpdated = "USER_DATA_UPDATED",
+        /// Joining a chat.
+        JoinPending = "JOIN_PENDING",
+        /// Joining a chat failed.
+        JoinFailed = "JOIN_FAILED",
+        /// Chat history loading.
+        HistoryInProgress = "HISTORY_IN_PROGRESS",
+        /// Chat history loaded.
+        HistoryDone = "HISTORY_DONE",
+        /// Cancelled (outbound email).
+        Cancelled = "CANCELLED",
+        /// Sent (outbound email).
+        Sent = "SENT",
+        /// Ready.
+        Ready = "READY",
+        /// Canceled (chat, outbound record).
+        Canceled = "CANCELED",
+        /// Rejected (outbound record).
+        Rejected = "REJECTED",
+    }
+}
+
+open_enum! {
+    /// The direction of an interaction.
+    pub enum Direction {
+        /// Inbound.
+        In = "IN",
+        /// Outbound.
+        Out = "OUT",
+        /// Unknown.
+        Unknown = "UNKNOWN",
+    }
+}
+
+open_enum! {
+    /// The call type of an interaction. The samples also show `Internal` and the outbound
+    /// preview types; each spelling is its own value so that re-encoding is exact.
+    pub enum CallType {
+        /// Internal call.
+        Internal = "INTERNAL",
+        /// Internal call, as spelled in the seed's ATTACHED_DATA_CHANGED sample.
+        InternalMixedCase = "Internal",
+        /// Inbound call.
+        Inbound = "INBOUND",
+        /// Outbound call.
+        Outbound = "OUTBOUND",
+        /// Consultation call.
+        Consult = "CONSULT",
+        /// Unknown.
+        Unknown = "UNKNOWN",
+        /// Outbound preview record (pull and direct push preview).
+        OutboundPreview = "OUTBOUND_PREVIEW",
+        /// Outbound push preview record.
+        OutboundPushPreview = "OUTBOUND_PUSH_PREVIEW",
+    }
+}
+
+open_enum! {
+    /// The call recording state (`recordingState`).
+    pub enum RecordingState {
+        /// Not recording.
+        Stopped = "STOPPED",
+        /// Recording.
+        Recording = "RECORDING",
+        /// Recording paused.
+        Paused = "PAUSED",
+    }
+}
+
+open_enum! {
+    /// The RONA (redirect on no answer) state of a call (`ronaCallState`).
+    pub enum RonaCallState {
+        /// The call was redirected.
+        Redirected = "REDIRECTED",
+        /// The call was not answered.
+        NoAnswer = "NO_ANSWER",
+    }
+}
+
+open_enum! {
+    /// An action the agent may take on an interaction (`capabilities`).
+    pub enum Capability {
+        /// Call the record.
+        Call = "CALL",
+        /// Reject the record.
+        RejectRecord = "REJECT_RECORD",
+        /// Cancel the record.
+        CancelRecord = "CANCEL_RECORD",
+        /// Hang up.
+        Hangup = "HANGUP",
+        /// Hold.
+        Hold = "HOLD",
+        /// Mark done.
+        MarkDone = "MARK_DONE",
+        /// Accept the invitation.
+        Accept = "ACCEPT",
+        /// Decline the invitation.
+        Decline = "DECLINE",
+    }
+}
+
+wire_object! {
+    /// An interaction (`interaction.Interaction`): a call, chat, email, workitem or outbound
+    /// record, with every documented field, the voice-only ones and those seen only in samples.
+    pub struct Interaction {
+        /// The interaction's unique identifier.
+        "interactionId" => interaction_id: String,
+        /// The parent interaction (consultations); `null` on the wire when none.
+        "parentInteractionId" => parent_interaction_id: String,
+        /// The case identifier.
+        "caseId" => case_id: String,
+        /// The attached data, filtered by `user-data.read-allowed`.
+        "userData" => user_data: UserData,
+        /// The current state.
+        "state" => state: InteractionState,
+        /// The previous state.
+        "previousState" => previous_state: InteractionState,
+        /// The parties.
+        "parties" => parties: Vec<Party>,
+        /// Whether this is a consultation.
+        "isConsultation" => is_consultation: bool,
+        /// Whether this is the main interaction of its case.
+        "isMainCaseInteraction" => is_main_case_interaction: bool,
+        /// The call UUID (voice).
+        "callUuid" => call_uuid: String,
+        /// The direction.
+        "direction" => direction: Direction,
+        /// The call type.
+        "callType" => call_type: CallType,
+        /// Automatic number identification (voice).
+        "ani" => ani: String,
+        /// Dialed number identification (voice).
+        "dnis" => dnis: String,
+        /// The call recording state (voice).
+        "recordingState" => recording_state: RecordingState,
+        /// Whether the case is selected.
+        "isCaseSelected" => is_case_selected: bool,
+        /// Whether the case is expanded.
+        "isCaseExpanded" => is_case_expanded: bool,
+        /// The RONA state (voice).
+        "ronaCallState" => rona_call_state: RonaCallState,
+        /// The interaction UUID.
+        "interactionUUID" => interaction_uuid: String,
+        /// The T-Server connection id (voice).
+        "connId" => conn_id: String,
+        /// The contact.
+        "contact" => contact: Contact,
+        /// The media name (`voice`, `chat`, `email`, ...).
+        "media" => media: String,
+        /// The actions available to the agent.
+        "capabilities" => capabilities: Vec<Capability>,
+        /// Start time, epoch milliseconds; `null` on the wire when not started.
+        "startDate" => start_date: i64,
+        /// End time, epoch milliseconds; `null` on the wire when not ended.
+        "endDate" => end_date: i64,
+        /// The chained outbound records (outbound, RECORDS_RETRIEVED).
+        "chainedRecords" => chained_records: Vec<OutboundRecord>,
+        /// The display name of the interaction (seen in samples).
+        "name" => name: String,
+    }
+}
+
+open_enum! {
+    /// The kind of target of a transfer, conference or consultation.
+    pub enum TargetType {
+        /// An agent, by employeeId.
+        Agent = "AGENT",
+        /// An agent group, by name.
+        AgentGroup = "AGENT_GROUP",
+        /// A skill, by name.
+        Skill = "SKILL",
+        /// An interaction queue, by name.
+        InteractionQueue = "INTERACTION_QUEUE",
+        /// A routing point, by name.
+        RoutingPoint = "ROUTING_POINT",
+        /// A custom contact, by phone number.
+        CustomContact = "CUSTOM_CONTACT",
+    }
+}
+
+/// Which key a target object used for its type: the seed documents `type` for transfers and
+/// conferences and `target` for consultations; both are accepted and re-encoded as received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TargetKey {
+    /// `type` (what the published library's samples use everywhere).
+    #[default]
+    Type,
+    /// `target` (as the seed documents for `interaction.consult`).
+    Target,
+}
+
+/// The destination of a transfer, conference or consultation (`targetQuery`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetQuery {
+    /// A phone number: the Workspace makes a `CUSTOM_CONTACT` target of it.
+    PhoneNumber(String),
+    /// A typed target.
+    Target(Target),
+}
+
+/// A typed target of [`TargetQuery::Target`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// The target type.
+    pub target_type: TargetType,
+    /// The employeeId, group, skill, queue or routing point name, or phone number.
+    pub destination: String,
+    /// The media of the consultation (default: the interaction's media).
+    pub media: Option<String>,
+    /// Which key carried the type on the wire.
+    pub key: TargetKey,
+}
+
+impl TargetQuery {
+    /// A target of the given type, encoded with the `type` key.
+    pub fn to(target_type: TargetType, destination: impl Into<String>) -> Self {
+        Self::Target(Target { target_type, destination: destination.into(), media: None, key: TargetKey::Type })
+    }
+
+    /// A phone number target.
+    pub fn phone_number(number: impl Into<String>) -> Self {
+        Self::PhoneNumber(number.into())
+    }
+
+    /// Sets the consultation media (no effect on a phone number target).
+    #[must_use]
+    pub fn with_media(mut self, media: impl Into<String>) -> Self {
+        if let Self::Target(t) = &mut self {
+            t.media = Some(media.into());
+        }
+        self
+    }
+}
+
+/// The wire shape of a target object, both type keys optional.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "TargetObject")]
+struct TargetWire {
+    /// The target type (transfers, conferences; the library uses it everywhere).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    type_: Option<TargetType>,
+    /// The target type, as the seed documents for `interaction.consult`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<TargetType>,
+    /// The destination.
+    destination: String,
+    /// The consultation media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media: Option<String>,
+}
+
+/// The wire shape of a target query.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "TargetQuery")]
+enum TargetQueryWire {
+    /// A phone number.
+    PhoneNumber(String),
+    /// A target object.
+    Target(TargetWire),
+}
+
+impl Serialize for TargetQuery {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::PhoneNumber(n) => s.serialize_str(n),
+            Self::Target(t) => {
+                let (type_, target) = match t.key {
+                    TargetKey::Type => (Some(t.target_type.clone()), None),
+                    TargetKey::Target => (None, Some(t.target_type.clone())),
+                };
+                TargetWire { type_, target, destination: t.destination.clone(), media: t.media.clone() }.serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match TargetQueryWire::deserialize(d)? {
+            TargetQueryWire::PhoneNumber(n) => Ok(Self::PhoneNumber(n)),
+            TargetQueryWire::Target(w) => {
+                let (target_type, key) = match (w.type_, w.target) {
+                    (Some(t), None) => (t, TargetKey::Type),
+                    (None, Some(t)) => (t, TargetKey::Target),
+                    (Some(_), Some(_)) => {
+                        return Err(serde::de::Error::custom("a target has both `type` and `target`; give one"));
+                    }
+                    (None, None) => return Err(serde::de::Error::custom("a target needs `type` (or `target`)")),
+                };
+                Ok(Self::Target(Target { target_type, destination: w.destination, media: w.media, key }))
+            }
+        }
+    }
+}
+
+impl JsonSchema for TargetQuery {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TargetQuery".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        TargetQueryWire::json_schema(g)
+    }
+}
+
+/// A CSS length as the Workspace accepts it: pixels as a number, or a string such as `"430px"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Length {
+    /// Pixels.
+    Pixels(u32),
+    /// A CSS length, e.g. `"430px"`.
+    Css(String),
+}
+
+/// The parameters of a custom toast (`system.popupToast`, `system.updateToast`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToastParameters {
+    /// The title.
+    pub title: String,
+    /// The URL of the icon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// The subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Key/value pairs shown in the toast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_values: Option<UserData>,
+    /// Button labels; a click is reported by a `CUSTOM_TOAST_BUTTON_CLICK` system event with
+    /// the button's 0-based index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Vec<String>>,
+    /// Whether to show the dismiss button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button_show_dismiss: Option<bool>,
+    /// Close the toast after this many milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_close_timeout: Option<u64>,
+    /// Also send the toast to the agent's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_to_my_message: Option<bool>,
+    /// The width in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+}
+
+/// The options of `system.openDialog` (must not be null).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DialogOptions {
+    /// The dialog label; may contain `$Agent.FullName$`-style variables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<Length>,
+    /// The height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<Length>,
+}
+
+/// The parameters of `system.updateViewInApplicationMenuBar` (`iconUrl` or `label` required).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationMenuView {
+    /// The view name.
+    pub name: String,
+    /// The icon URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// The label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The short label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_label: Option<String>,
+    /// The tooltip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    /// The label colour, e.g. `#FFFFFF`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_color: Option<String>,
+    /// The background colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_color: Option<String>,
+}
+
+impl ApplicationMenuView {
+    /// Whether the view has the `iconUrl` or `label` the Workspace requires.
+    pub fn is_valid(&self) -> bool {
+        self.icon_url.is_some() || self.label.is_some()
+    }
+}
+
+open_enum! {
+    /// Who calls back a rescheduled record (`outbound.rescheduleRecord`).
+    pub enum CallbackType {
+        /// Any agent of the campaign.
+        Campaign = "CAMPAIGN",
+        /// The same agent.
+        Personal = "PERSONAL",
+    }
+}
+
+open_enum! {
+    /// The data type of an outbound field (`outbound.Field.fieldType`).
+    pub enum FieldType {
+        /// Integer.
+        Int = "int",
+        /// Floating point number.
+        Float = "float",
+        /// Character.
+        Char = "char",
+        /// String.
+        VarChar = "var-char",
+        /// Date string `MM/DD/YYYY HH:MM`.
+        Date = "date",
+        /// Time string `HH:MM`.
+        Time = "time",
+        /// Boolean.
+        Bool = "bool",
+        /// Key/value pairs, see `options`.
+        Enum = "enum",
+    }
+}
+
+open_enum! {
+    /// The type of value `updateRecordFields` expects for a field (`outbound.Field.valueType`).
+    pub enum ValueType {
+        /// A string.
+        String = "string",
+        /// A number.
+        Number = "number",
+        /// A boolean.
+        Boolean = "boolean",
+    }
+}
+
+wire_object! {
+    /// An outbound record field (`outbound.Field`).
+    pub struct Field {
+        /// The field name, used in `updateRecordFields`.
+        "name" => name: String,
+        /// The name displayed in the Workspace.
+        "displayName" => display_name: String,
+        /// The current value.
+        "value" => value: String,
+        /// Whether the agent may edit it.
+        "isEditable" => is_editable: bool,
+        /// Whether it must not be emptied.
+        "isMandatory" => is_mandatory: bool,
+        /// For `enum` fields: code to label.
+        "options" => options: BTreeMap<String, String>,
+        /// The data type.
+        "fieldType" => field_type: FieldType,
+        /// The data type, under the key one seed sample uses instead of `fieldType`.
+        "type" => legacy_type: FieldType,
+        /// The value type for `updateRecordFields`.
+        "valueType" => value_type: ValueType,
+    }
+}
+
+impl Field {
+    /// The data type, whichever key carried it.
+    pub fn data_type(&self) -> Option<&FieldType> {
+        self.field_type.as_ref().or(self.legacy_type.as_ref())
+    }
+}
+
+wire_object! {
+    /// One group of chained records (`outbound.getChainedRecords`).
+    pub struct ChainedRecords {
+        /// The records of the chain.
+        "records" => records: Vec<OutboundRecord>,
+    }
+}
+
+wire_object! {
+    /// An outbound campaign (`outbound.getCampaigns`); the shape is not documented, so every
+    /// field is kept.
+    pub struct Campaign {
+        /// The campaign name.
+        "name" => name: String,
+        /// The dialing mode, e.g. `Preview`, `Predictive GVP`.
+        "mode" => mode: String,
+        /// The campaign state, e.g. `Loaded`, `Started`.
+        "state" => state: String,
+    }
+}
+
+/// A JWT issued by `auth.getJwtToken`. The token never appears in `Debug` output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JwtToken {
+    /// The token.
+    pub jwt_token: SecretString,
+    /// Its expiration, ISO 8601.
+    pub expiration: String,
+}

@@ -103,6 +103,8 @@ impl SchemaEntry {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestType {
     name: &'static str,
+    parameters: &'static [&'static str],
+    required: usize,
     request_schema: fn() -> Schema,
     answer_schema: fn() -> Schema,
     decode_request: DecodeFn,
@@ -113,12 +115,30 @@ impl RequestType {
     pub(crate) const fn of<R: ServiceRequest>() -> Self {
         Self {
             name: R::NAME,
+            parameters: R::PARAMETER_NAMES,
+            required: R::REQUIRED_PARAMETERS,
             request_schema: request_schema::<R>,
             answer_schema: answer_schema::<R>,
             decode_request: decode_request::<R>,
             decode_answer: decode_answer::<R>,
         }
     }
+}
+
+/// What the model knows of one request: for catalog checks and `cxwire schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The wire name.
+    pub name: &'static str,
+    /// The documented parameter names, in order.
+    pub parameters: &'static [&'static str],
+    /// How many leading parameters are required.
+    pub required: usize,
+}
+
+/// Every request the model knows, in catalog order.
+pub fn requests() -> impl Iterator<Item = RequestInfo> {
+    REQUEST_TYPES.iter().map(|r| RequestInfo { name: r.name, parameters: r.parameters, required: r.required })
 }
 
 /// Every message kind, requests and answers in catalog order, then the rest.

@@ -124,6 +124,13 @@ macro_rules! service_requests {
                     ];
                     let min = <Self as $crate::scapi::ServiceRequest>::REQUIRED_PARAMETERS;
                     let max = items.len();
+                    if items.is_empty() {
+                        return ::schemars::json_schema!({
+                            "description": concat!("`", $wire, "` takes no parameters."),
+                            "type": "array",
+                            "maxItems": 0,
+                        });
+                    }
                     ::schemars::json_schema!({
                         "description": concat!("The positional parameters of `", $wire, "`."),
                         "type": "array",

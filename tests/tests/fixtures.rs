@@ -1,0 +1,129 @@
+//! Every fixture under `tests/fixtures/<schema-id>/` decodes with its registry entry, re-encodes
+//! to the same JSON value, validates against `schemas/<schema-id>.json`, and matches its insta
+//! snapshot of the typed form. Every snapshot belongs to a fixture.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cxwire_model::registry;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// `(schema id, fixture path)` for every fixture.
+fn fixtures() -> Vec<(String, PathBuf)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+        let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                out.push((id, path));
+            }
+        }
+    }
+    let base = root().join("fixtures");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    assert!(out.len() > 250, "expected the fixture tree, found {} files", out.len());
+    out
+}
+
+fn snapshot_name(id: &str, path: &Path) -> String {
+    format!("{}__{}", id.replace('/', "__"), path.file_stem().unwrap().to_string_lossy())
+}
+
+#[test]
+fn every_fixture_decodes_round_trips_validates_and_matches_its_snapshot() {
+    let mut failures = Vec::new();
+    for (id, path) in fixtures() {
+        let Some(entry) = registry::entry(&id) else {
+            failures.push(format!("{}: no registry entry for schema id `{id}`", path.display()));
+            continue;
+        };
+        let text = fs::read_to_string(&path).unwrap();
+        let original: Value = serde_json::from_str(&text).unwrap();
+
+        let decoded = match entry.decode(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                failures.push(format!("{}: does not decode: {e}", path.display()));
+                continue;
+            }
+        };
+        if decoded.json != original {
+            failures.push(format!(
+                "{}: round trip is lossy\n  original: {original}\n  re-encoded: {}",
+                path.display(),
+                decoded.json
+            ));
+        }
+
+        let schema_path = root().parent().unwrap().join("schemas").join(entry.file_name());
+        let schema: Value = serde_json::from_str(&fs::read_to_string(&schema_path).unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for error in validator.iter_errors(&original) {
+            failures.push(format!("{}: schema {}: at {}: {error}", path.display(), entry.file_name(), error.instance_path()));
+        }
+
+        insta::with_settings!({
+            snapshot_path => root().join("snapshots"),
+            prepend_module_to_snapshot => false,
+            description => format!("tests/fixtures/{id}/{}", path.file_name().unwrap().to_string_lossy()),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(snapshot_name(&id, &path), decoded.typed);
+        });
+    }
+    assert!(failures.is_empty(), "{} fixture failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_snapshot_belongs_to_a_fixture() {
+    let expected: BTreeSet<String> = fixtures().iter().map(|(id, p)| format!("{}.snap", snapshot_name(id, p))).collect();
+    let dir = root().join("snapshots");
+    let mut stray = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !expected.contains(&name) {
+            stray.push(name);
+        }
+    }
+    assert!(stray.is_empty(), "unreferenced or pending snapshots in tests/snapshots (delete or review them): {stray:?}");
+}
+
+#[test]
+fn every_registry_entry_has_a_fixture_and_a_schema_file() {
+    let ids: BTreeSet<String> = fixtures().into_iter().map(|(id, _)| id).collect();
+    let schemas = root().parent().unwrap().join("schemas");
+    for entry in registry::entries() {
+        assert!(ids.contains(&entry.id), "no fixture for {}", entry.id);
+        assert!(schemas.join(entry.file_name()).is_file(), "no schema file for {}", entry.id);
+    }
+}
+
+#[test]
+fn fixtures_of_one_kind_are_refused_by_other_kinds() {
+    // A decoder that accepts everything would make the round-trip test meaningless.
+    let pairs = [
+        ("scapi/request/agent.setState", "scapi/request/agent.getState"),
+        ("scapi/answer/agent.getState", "scapi/answer/agent.getStateList"),
+        ("scapi/event/agent", "scapi/event/interaction"),
+        ("connects/sendDtmf", "connects/createSession"),
+        ("scapi/subscribe", "scapi/unsubscribe"),
+    ];
+    for (fixture_id, other_id) in pairs {
+        let dir = root().join("fixtures").join(fixture_id);
+        let other = registry::entry(other_id).unwrap();
+        for file in fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            let text = fs::read_to_string(&path).unwrap();
+            assert!(other.decode(&text).is_err(), "{} was accepted as {other_id}", path.display());
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Project tasks: `cargo xtask schemas [--check]`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::{env, fs};
+
+use cxwire_model::registry;
+
+const USAGE: &str = "usage: cargo xtask schemas [--check]
+
+  schemas          regenerate schemas/ from cxwire-model (one JSON Schema per message + index.json)
+  schemas --check  regenerate into a temporary directory and fail on any difference";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["schemas"] => write_schemas(&repo_root().join("schemas")).map(|n| println!("wrote {n} schema files to schemas/")),
+        ["schemas", "--check"] => check_schemas(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Every generated file, by path relative to `schemas/`, with its contents.
+fn generate() -> Result<BTreeMap<String, String>, String> {
+    let mut files = BTreeMap::new();
+    for entry in registry::entries() {
+        let text = pretty(&entry.schema().to_value())?;
+        if files.insert(entry.file_name(), text).is_some() {
+            return Err(format!("two registry entries share the schema id {}", entry.id));
+        }
+    }
+    files.insert("index.json".to_owned(), pretty(&registry::index())?);
+    Ok(files)
+}
+
+fn pretty(value: &serde_json::Value) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| e.to_string())
+}
+
+fn write_schemas(dir: &Path) -> Result<usize, String> {
+    let files = generate()?;
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    for (name, text) in &files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(files.len())
+}
+
+fn read_tree(dir: &Path) -> Result<BTreeMap<String, String>, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), String> {
+        let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(base).map_err(|e| e.to_string())?.to_string_lossy().replace('\\', "/");
+                let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                out.insert(rel, text);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn check_schemas() -> Result<(), String> {
+    let tmp = env::temp_dir().join(format!("cxwire-schemas-check-{}", std::process::id()));
+    write_schemas(&tmp)?;
+    let fresh = read_tree(&tmp)?;
+    let _ = fs::remove_dir_all(&tmp);
+    let committed = read_tree(&repo_root().join("schemas"))?;
+
+    let mut problems = Vec::new();
+    for name in fresh.keys().filter(|n| !committed.contains_key(*n)) {
+        problems.push(format!("missing: schemas/{name}"));
+    }
+    for name in committed.keys().filter(|n| !fresh.contains_key(*n)) {
+        problems.push(format!("not generated (stale): schemas/{name}"));
+    }
+    for (name, text) in &fresh {
+        if committed.get(name).is_some_and(|c| c != text) {
+            problems.push(format!("differs: schemas/{name}"));
+        }
+    }
+    if problems.is_empty() {
+        println!("schemas/ is up to date ({} files)", fresh.len());
+        return Ok(());
+    }
+    for p in &problems {
+        eprintln!("  {p}");
+    }
+    Err(format!("schemas/ is out of date ({} difference(s)); run `cargo xtask schemas` and commit the result", problems.len()))
+}

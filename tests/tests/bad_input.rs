@@ -1,6 +1,8 @@
 //! Decoding never panics: mutated fixtures (bytes and JSON values) and hostile inputs get a
 //! typed error or a decoded value, and every error says where it happened.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -162,7 +164,8 @@ fn hostile_inputs_get_typed_errors() {
         r#"{"referenceId":1,"data":true}"#.into(),
         r#"{"frameId":-1}"#.into(),
         r#"{"frameId":1e400}"#.into(),
-        r#"{"event":"system","data":{"eventType":"CUSTOM_TOAST_BUTTON_CLICK","customToastId":"t","buttonIndex":-1}}"#.into(),
+        r#"{"event":"system","data":{"eventType":"CUSTOM_TOAST_BUTTON_CLICK","customToastId":"t","buttonIndex":-1}}"#
+            .into(),
         r#"{"event":"subscribe","data":{"topics":"agent"},"referenceId":"0"}"#.into(),
         r#"{"request":"agent.get"} trailing"#.into(),
     ];
@@ -178,11 +181,20 @@ fn hostile_inputs_get_typed_errors() {
 
 #[test]
 fn errors_name_the_message_and_the_path() {
-    let err = ClientMessage::decode(r#"{"request":"interaction.consult","parameters":["1",{"type":"AGENT"}],"referenceId":"3"}"#).unwrap_err();
+    let err = ClientMessage::decode(
+        r#"{"request":"interaction.consult","parameters":["1",{"type":"AGENT"}],"referenceId":"3"}"#,
+    )
+    .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("interaction.consult") && text.contains("targetQuery") && text.contains("parameters[1]"), "{text}");
+    assert!(
+        text.contains("interaction.consult") && text.contains("targetQuery") && text.contains("parameters[1]"),
+        "{text}"
+    );
 
-    let err = WorkspaceMessage::decode(r#"{"event":"interaction","data":{"eventType":"ADDED","interaction":{"parties":[{"name":5}]}}}"#).unwrap_err();
+    let err = WorkspaceMessage::decode(
+        r#"{"event":"interaction","data":{"eventType":"ADDED","interaction":{"parties":[{"name":5}]}}}"#,
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("event `interaction`") && text.contains("data.interaction.parties[0].name"), "{text}");
 

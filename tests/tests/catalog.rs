@@ -2,6 +2,8 @@
 //! parameter, type field, event type, outbound preview value, widgets option and Connects request
 //! the catalog lists has its counterpart, a schema file and fixtures.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,8 +15,8 @@ use cxwire_model::scapi::types::{
     StateType,
 };
 use cxwire_model::scapi::{
-    AgentEvent, AgentEventType, FrameState, InteractionEventFamily, InteractionEventType, OutboundEvent, OutboundEventType,
-    REQUEST_NAMES, RealtimeConnectionState, SystemEvent, SystemEventType,
+    AgentEvent, AgentEventType, FrameState, InteractionEventFamily, InteractionEventType, OutboundEvent,
+    OutboundEventType, REQUEST_NAMES, RealtimeConnectionState, SystemEvent, SystemEventType,
 };
 use cxwire_model::widgets::{CallbackServiceEvent, Command};
 use schemars::JsonSchema;

@@ -2,6 +2,8 @@
 //! to the same JSON value, validates against `schemas/<schema-id>.json`, and matches its insta
 //! snapshot of the typed form. Every snapshot belongs to a fixture.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -68,7 +70,12 @@ fn every_fixture_decodes_round_trips_validates_and_matches_its_snapshot() {
         let schema: Value = serde_json::from_str(&fs::read_to_string(&schema_path).unwrap()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         for error in validator.iter_errors(&original) {
-            failures.push(format!("{}: schema {}: at {}: {error}", path.display(), entry.file_name(), error.instance_path()));
+            failures.push(format!(
+                "{}: schema {}: at {}: {error}",
+                path.display(),
+                entry.file_name(),
+                error.instance_path()
+            ));
         }
 
         insta::with_settings!({
@@ -85,7 +92,8 @@ fn every_fixture_decodes_round_trips_validates_and_matches_its_snapshot() {
 
 #[test]
 fn every_snapshot_belongs_to_a_fixture() {
-    let expected: BTreeSet<String> = fixtures().iter().map(|(id, p)| format!("{}.snap", snapshot_name(id, p))).collect();
+    let expected: BTreeSet<String> =
+        fixtures().iter().map(|(id, p)| format!("{}.snap", snapshot_name(id, p))).collect();
     let dir = root().join("snapshots");
     let mut stray = Vec::new();
     for entry in fs::read_dir(&dir).unwrap() {
@@ -94,7 +102,10 @@ fn every_snapshot_belongs_to_a_fixture() {
             stray.push(name);
         }
     }
-    assert!(stray.is_empty(), "unreferenced or pending snapshots in tests/snapshots (delete or review them): {stray:?}");
+    assert!(
+        stray.is_empty(),
+        "unreferenced or pending snapshots in tests/snapshots (delete or review them): {stray:?}"
+    );
 }
 
 #[test]

@@ -16,7 +16,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["schemas"] => write_schemas(&repo_root().join("schemas")).map(|n| println!("wrote {n} schema files to schemas/")),
+        ["schemas"] => {
+            write_schemas(&repo_root().join("schemas")).map(|n| println!("wrote {n} schema files to schemas/"))
+        }
         ["schemas", "--check"] => check_schemas(),
         _ => {
             eprintln!("{USAGE}");
@@ -116,5 +118,8 @@ fn check_schemas() -> Result<(), String> {
     for p in &problems {
         eprintln!("  {p}");
     }
-    Err(format!("schemas/ is out of date ({} difference(s)); run `cargo xtask schemas` and commit the result", problems.len()))
+    Err(format!(
+        "schemas/ is out of date ({} difference(s)); run `cargo xtask schemas` and commit the result",
+        problems.len()
+    ))
 }

@@ -65,7 +65,9 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(frame.name);
         group.throughput(criterion::Throughput::Bytes(frame.text.len() as u64));
         group.bench_function("typed", |b| b.iter(|| (frame.typed)(black_box(&frame.text))));
-        group.bench_function("value", |b| b.iter(|| black_box(serde_json::from_str::<Value>(black_box(&frame.text)).ok())));
+        group.bench_function("value", |b| {
+            b.iter(|| black_box(serde_json::from_str::<Value>(black_box(&frame.text)).ok()))
+        });
         group.finish();
     }
 }
@@ -100,7 +102,13 @@ fn main() {
     for frame in frames() {
         match (mean_ns(frame.name, "typed"), mean_ns(frame.name, "value")) {
             (Some(typed), Some(value)) => {
-                println!("{:<28} typed {:>9.0} ns  value {:>9.0} ns  ratio {:.2}", frame.name, typed, value, value / typed)
+                println!(
+                    "{:<28} typed {:>9.0} ns  value {:>9.0} ns  ratio {:.2}",
+                    frame.name,
+                    typed,
+                    value,
+                    value / typed
+                )
             }
             _ => println!("{:<28} (not measured in this run)", frame.name),
         }

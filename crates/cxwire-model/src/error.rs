@@ -87,6 +87,10 @@ pub(crate) fn from_str_at<'de, T: serde::Deserialize<'de>>(
 ) -> Result<T, DecodeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::json(context(), e))?;
-    de.end().map_err(|e| DecodeError::Json { context: "JSON text".to_owned(), path: ".".to_owned(), message: e.to_string() })?;
+    de.end().map_err(|e| DecodeError::Json {
+        context: "JSON text".to_owned(),
+        path: ".".to_owned(),
+        message: e.to_string(),
+    })?;
     Ok(value)
 }

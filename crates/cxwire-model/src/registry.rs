@@ -17,8 +17,8 @@ use crate::DecodeError;
 use crate::error::from_str_at;
 use crate::http::{engagement_v3 as v3, gms_v1 as v1};
 use crate::scapi::{
-    AgentEvent, ClientMessage, Event, InteractionEvent, OutboundEvent, REQUEST_TYPES, ServiceRequest, SystemEvent, Topics,
-    WorkspaceMessage,
+    AgentEvent, ClientMessage, Event, InteractionEvent, OutboundEvent, REQUEST_TYPES, ServiceRequest, SystemEvent,
+    Topics, WorkspaceMessage,
 };
 use crate::{connects, widgets};
 
@@ -159,45 +159,188 @@ pub fn entries() -> Vec<SchemaEntry> {
         });
     }
     let mut add = |id: &str, wire: &str, kind: Kind, schema: fn() -> Schema, decode: DecodeFn| {
-        out.push(SchemaEntry { id: id.to_owned(), wire_name: wire.to_owned(), kind, codec: Codec::Plain { schema, decode } });
+        out.push(SchemaEntry {
+            id: id.to_owned(),
+            wire_name: wire.to_owned(),
+            kind,
+            codec: Codec::Plain { schema, decode },
+        });
     };
     add("scapi/event/agent", "agent", Kind::Event, event_schema::<AgentTopic>, decode_event::<AgentTopic>);
-    add("scapi/event/interaction", "interaction", Kind::Event, event_schema::<InteractionTopic>, decode_event::<InteractionTopic>);
+    add(
+        "scapi/event/interaction",
+        "interaction",
+        Kind::Event,
+        event_schema::<InteractionTopic>,
+        decode_event::<InteractionTopic>,
+    );
     add("scapi/event/system", "system", Kind::Event, event_schema::<SystemTopic>, decode_event::<SystemTopic>);
     add("scapi/event/outbound", "outbound", Kind::Event, event_schema::<OutboundTopic>, decode_event::<OutboundTopic>);
     add("scapi/event/media", "media", Kind::Event, event_schema::<MediaTopic>, decode_event::<MediaTopic>);
     add("scapi/event/markdone", "markdone", Kind::Event, event_schema::<MarkdoneTopic>, decode_event::<MarkdoneTopic>);
-    add("scapi/event/messenger", "messenger:<channel>", Kind::Event, event_schema::<MessengerTopic>, decode_event::<MessengerTopic>);
+    add(
+        "scapi/event/messenger",
+        "messenger:<channel>",
+        Kind::Event,
+        event_schema::<MessengerTopic>,
+        decode_event::<MessengerTopic>,
+    );
     add("scapi/subscribe", "subscribe", Kind::Envelope, schema_of::<SubscribeSchema>, decode_subscribe);
     add("scapi/unsubscribe", "unsubscribe", Kind::Envelope, schema_of::<UnsubscribeSchema>, decode_unsubscribe);
     add("scapi/subscribed", "subscribe answer", Kind::Envelope, schema_of::<SubscribedSchema>, decode_subscribed);
     add("scapi/frame-id", "frameId", Kind::Envelope, schema_of::<FrameIdSchema>, decode_frame_id);
 
-    add("gms-v1/schedule-request", "POST callback/{service}", Kind::HttpBody, schema_of::<v1::ScheduleRequest>, decode_as::<v1::ScheduleRequest>);
-    add("gms-v1/schedule-response", "POST callback/{service} 200", Kind::HttpBody, schema_of::<v1::ScheduleResponse>, decode_as::<v1::ScheduleResponse>);
-    add("gms-v1/reschedule-request", "PUT callback/{service}/{id}", Kind::HttpBody, schema_of::<v1::RescheduleRequest>, decode_as::<v1::RescheduleRequest>);
+    add(
+        "gms-v1/schedule-request",
+        "POST callback/{service}",
+        Kind::HttpBody,
+        schema_of::<v1::ScheduleRequest>,
+        decode_as::<v1::ScheduleRequest>,
+    );
+    add(
+        "gms-v1/schedule-response",
+        "POST callback/{service} 200",
+        Kind::HttpBody,
+        schema_of::<v1::ScheduleResponse>,
+        decode_as::<v1::ScheduleResponse>,
+    );
+    add(
+        "gms-v1/reschedule-request",
+        "PUT callback/{service}/{id}",
+        Kind::HttpBody,
+        schema_of::<v1::RescheduleRequest>,
+        decode_as::<v1::RescheduleRequest>,
+    );
     add("gms-v1/records", "GET callback (query)", Kind::HttpBody, schema_of::<v1::Records>, decode_as::<v1::Records>);
-    add("gms-v1/availability", "GET callback/{service}/availability", Kind::HttpBody, schema_of::<v1::Availability>, decode_as::<v1::Availability>);
+    add(
+        "gms-v1/availability",
+        "GET callback/{service}/availability",
+        Kind::HttpBody,
+        schema_of::<v1::Availability>,
+        decode_as::<v1::Availability>,
+    );
     add("gms-v1/error", "GMS error", Kind::HttpBody, schema_of::<v1::ErrorBody>, decode_as::<v1::ErrorBody>);
-    add("gms-v1/request-interaction-request", "POST request-interaction", Kind::HttpBody, schema_of::<v1::RequestInteractionRequest>, decode_as::<v1::RequestInteractionRequest>);
-    add("gms-v1/request-interaction-response", "POST request-interaction 200", Kind::HttpBody, schema_of::<v1::RequestInteractionResponse>, decode_as::<v1::RequestInteractionResponse>);
+    add(
+        "gms-v1/request-interaction-request",
+        "POST request-interaction",
+        Kind::HttpBody,
+        schema_of::<v1::RequestInteractionRequest>,
+        decode_as::<v1::RequestInteractionRequest>,
+    );
+    add(
+        "gms-v1/request-interaction-response",
+        "POST request-interaction 200",
+        Kind::HttpBody,
+        schema_of::<v1::RequestInteractionResponse>,
+        decode_as::<v1::RequestInteractionResponse>,
+    );
 
-    add("engagement-v3/create-request", "POST /callbacks/create", Kind::HttpBody, schema_of::<v3::CreateRequest>, decode_as::<v3::CreateRequest>);
-    add("engagement-v3/create-response", "POST /callbacks/create 200", Kind::HttpBody, schema_of::<v3::CreateResponse>, decode_as::<v3::CreateResponse>);
-    add("engagement-v3/proposed-slots-response", "POST /callbacks/create 429", Kind::HttpBody, schema_of::<v3::ProposedSlotsResponse>, decode_as::<v3::ProposedSlotsResponse>);
-    add("engagement-v3/cancel-request", "POST /callbacks/cancel", Kind::HttpBody, schema_of::<v3::IdRequest>, decode_as::<v3::IdRequest>);
-    add("engagement-v3/cancel-response", "POST /callbacks/cancel 200", Kind::HttpBody, schema_of::<v3::CancelResponse>, decode_as::<v3::CancelResponse>);
-    add("engagement-v3/retrieve-request", "POST /callbacks/retrieve", Kind::HttpBody, schema_of::<v3::IdRequest>, decode_as::<v3::IdRequest>);
-    add("engagement-v3/retrieve-response", "POST /callbacks/retrieve 200", Kind::HttpBody, schema_of::<v3::RetrieveResponse>, decode_as::<v3::RetrieveResponse>);
-    add("engagement-v3/availability-response", "GET /callbacks/availability/{serviceName} 200", Kind::HttpBody, schema_of::<v3::AvailabilityResponse>, decode_as::<v3::AvailabilityResponse>);
-    add("engagement-v3/call-in-request", "POST /call-in/requests/create", Kind::HttpBody, schema_of::<v3::CallInRequest>, decode_as::<v3::CallInRequest>);
-    add("engagement-v3/call-in-response", "POST /call-in/requests/create 200", Kind::HttpBody, schema_of::<v3::CallInResponse>, decode_as::<v3::CallInResponse>);
-    add("engagement-v3/error-response", "v3 error", Kind::HttpBody, schema_of::<v3::ErrorResponse>, decode_as::<v3::ErrorResponse>);
+    add(
+        "engagement-v3/create-request",
+        "POST /callbacks/create",
+        Kind::HttpBody,
+        schema_of::<v3::CreateRequest>,
+        decode_as::<v3::CreateRequest>,
+    );
+    add(
+        "engagement-v3/create-response",
+        "POST /callbacks/create 200",
+        Kind::HttpBody,
+        schema_of::<v3::CreateResponse>,
+        decode_as::<v3::CreateResponse>,
+    );
+    add(
+        "engagement-v3/proposed-slots-response",
+        "POST /callbacks/create 429",
+        Kind::HttpBody,
+        schema_of::<v3::ProposedSlotsResponse>,
+        decode_as::<v3::ProposedSlotsResponse>,
+    );
+    add(
+        "engagement-v3/cancel-request",
+        "POST /callbacks/cancel",
+        Kind::HttpBody,
+        schema_of::<v3::IdRequest>,
+        decode_as::<v3::IdRequest>,
+    );
+    add(
+        "engagement-v3/cancel-response",
+        "POST /callbacks/cancel 200",
+        Kind::HttpBody,
+        schema_of::<v3::CancelResponse>,
+        decode_as::<v3::CancelResponse>,
+    );
+    add(
+        "engagement-v3/retrieve-request",
+        "POST /callbacks/retrieve",
+        Kind::HttpBody,
+        schema_of::<v3::IdRequest>,
+        decode_as::<v3::IdRequest>,
+    );
+    add(
+        "engagement-v3/retrieve-response",
+        "POST /callbacks/retrieve 200",
+        Kind::HttpBody,
+        schema_of::<v3::RetrieveResponse>,
+        decode_as::<v3::RetrieveResponse>,
+    );
+    add(
+        "engagement-v3/availability-response",
+        "GET /callbacks/availability/{serviceName} 200",
+        Kind::HttpBody,
+        schema_of::<v3::AvailabilityResponse>,
+        decode_as::<v3::AvailabilityResponse>,
+    );
+    add(
+        "engagement-v3/call-in-request",
+        "POST /call-in/requests/create",
+        Kind::HttpBody,
+        schema_of::<v3::CallInRequest>,
+        decode_as::<v3::CallInRequest>,
+    );
+    add(
+        "engagement-v3/call-in-response",
+        "POST /call-in/requests/create 200",
+        Kind::HttpBody,
+        schema_of::<v3::CallInResponse>,
+        decode_as::<v3::CallInResponse>,
+    );
+    add(
+        "engagement-v3/error-response",
+        "v3 error",
+        Kind::HttpBody,
+        schema_of::<v3::ErrorResponse>,
+        decode_as::<v3::ErrorResponse>,
+    );
 
-    add("widgets/callback-config", "_genesys.widgets.callback", Kind::Widgets, schema_of::<widgets::CallbackConfig>, decode_as::<widgets::CallbackConfig>);
-    add("widgets/schedule-options", "CallbackService.schedule", Kind::Widgets, schema_of::<widgets::ScheduleOptions>, decode_as::<widgets::ScheduleOptions>);
-    add("widgets/availability-options", "CallbackService.availability", Kind::Widgets, schema_of::<widgets::AvailabilityOptions>, decode_as::<widgets::AvailabilityOptions>);
-    add("widgets/request-number-options", "ClickToCallService.requestNumber", Kind::Widgets, schema_of::<widgets::RequestNumberOptions>, decode_as::<widgets::RequestNumberOptions>);
+    add(
+        "widgets/callback-config",
+        "_genesys.widgets.callback",
+        Kind::Widgets,
+        schema_of::<widgets::CallbackConfig>,
+        decode_as::<widgets::CallbackConfig>,
+    );
+    add(
+        "widgets/schedule-options",
+        "CallbackService.schedule",
+        Kind::Widgets,
+        schema_of::<widgets::ScheduleOptions>,
+        decode_as::<widgets::ScheduleOptions>,
+    );
+    add(
+        "widgets/availability-options",
+        "CallbackService.availability",
+        Kind::Widgets,
+        schema_of::<widgets::AvailabilityOptions>,
+        decode_as::<widgets::AvailabilityOptions>,
+    );
+    add(
+        "widgets/request-number-options",
+        "ClickToCallService.requestNumber",
+        Kind::Widgets,
+        schema_of::<widgets::RequestNumberOptions>,
+        decode_as::<widgets::RequestNumberOptions>,
+    );
 
     for name in connects::ConnectsRequest::NAMES {
         out.push(SchemaEntry {
@@ -208,11 +351,26 @@ pub fn entries() -> Vec<SchemaEntry> {
         });
     }
     let mut add = |id: &str, wire: &str, schema: fn() -> Schema, decode: DecodeFn| {
-        out.push(SchemaEntry { id: id.to_owned(), wire_name: wire.to_owned(), kind: Kind::Connects, codec: Codec::Plain { schema, decode } });
+        out.push(SchemaEntry {
+            id: id.to_owned(),
+            wire_name: wire.to_owned(),
+            kind: Kind::Connects,
+            codec: Codec::Plain { schema, decode },
+        });
     };
     add("connects/click-to-act", "click-to-act", schema_of::<connects::ClickToAct>, decode_connects_click_to_act);
-    add("connects/agent-state-change", "agentStateChange", schema_of::<connects::AgentStateChange>, decode_as::<connects::AgentStateChange>);
-    add("connects/workitem-event", "workitem*", schema_of::<connects::WorkitemEvent>, decode_as::<connects::WorkitemEvent>);
+    add(
+        "connects/agent-state-change",
+        "agentStateChange",
+        schema_of::<connects::AgentStateChange>,
+        decode_as::<connects::AgentStateChange>,
+    );
+    add(
+        "connects/workitem-event",
+        "workitem*",
+        schema_of::<connects::WorkitemEvent>,
+        decode_as::<connects::WorkitemEvent>,
+    );
     out
 }
 
@@ -227,7 +385,10 @@ pub fn index() -> Value {
     for e in entries() {
         let slot = by_name.entry(e.wire_name.clone()).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(m) = slot {
-            m.insert(serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), Value::String(e.file_name()));
+            m.insert(
+                serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                Value::String(e.file_name()),
+            );
         }
     }
     json!({
@@ -262,10 +423,10 @@ fn set_property(obj: &mut Map<String, Value>, name: &str, value: Value) {
 
 fn require(obj: &mut Map<String, Value>, name: &str) {
     let required = obj.entry("required").or_insert_with(|| Value::Array(Vec::new()));
-    if let Value::Array(items) = required {
-        if !items.iter().any(|v| v == name) {
-            items.push(Value::String(name.to_owned()));
-        }
+    if let Value::Array(items) = required
+        && !items.iter().any(|v| v == name)
+    {
+        items.push(Value::String(name.to_owned()));
     }
 }
 
@@ -455,7 +616,10 @@ struct FrameIdSchema {
 fn connects_request_schema(name: &str) -> Schema {
     patch(schema_of::<connects::ConnectsRequest>(), |obj| {
         let variant = obj.get("oneOf").and_then(Value::as_array).and_then(|variants| {
-            variants.iter().find(|v| v.pointer("/properties/request/const").and_then(Value::as_str) == Some(name)).cloned()
+            variants
+                .iter()
+                .find(|v| v.pointer("/properties/request/const").and_then(Value::as_str) == Some(name))
+                .cloned()
         });
         obj.remove("oneOf");
         if let Some(Value::Object(variant)) = variant {
@@ -483,7 +647,9 @@ fn decode_as<T: DeserializeOwned + Serialize + Debug>(text: &str) -> Result<Deco
 
 fn decode_request<R: ServiceRequest>(text: &str) -> Result<Decoded, DecodeError> {
     match ClientMessage::decode(text)? {
-        ClientMessage::Request(frame) if frame.request.name() == R::NAME && !matches!(frame.request, crate::scapi::Request::Raw(_)) => {
+        ClientMessage::Request(frame)
+            if frame.request.name() == R::NAME && !matches!(frame.request, crate::scapi::Request::Raw(_)) =>
+        {
             Ok(decoded(&frame).with_typed(format!("{frame:#?}")))
         }
         _ => Err(wrong_kind("not a request frame of this request")),
@@ -513,7 +679,9 @@ fn decode_answer<R: ServiceRequest>(text: &str) -> Result<Decoded, DecodeError> 
 
 fn decode_event<T: TopicSchema>(text: &str) -> Result<Decoded, DecodeError> {
     match WorkspaceMessage::decode(text)? {
-        WorkspaceMessage::Event(frame) if T::matches(&frame.event) => Ok(decoded(&frame).with_typed(format!("{frame:#?}"))),
+        WorkspaceMessage::Event(frame) if T::matches(&frame.event) => {
+            Ok(decoded(&frame).with_typed(format!("{frame:#?}")))
+        }
         _ => Err(wrong_kind("not an event frame of this topic")),
     }
 }

@@ -61,18 +61,14 @@ impl CreateRequest {
     /// The `userData` keys that are not identifiers (letters, digits, `_`, not starting with a
     /// digit), which v3 refuses.
     pub fn invalid_user_data_keys(&self) -> Vec<&str> {
-        self.user_data
-            .iter()
-            .flat_map(|m| m.keys())
-            .filter(|k| !is_identifier(k))
-            .map(String::as_str)
-            .collect()
+        self.user_data.iter().flat_map(|m| m.keys()).filter(|k| !is_identifier(k)).map(String::as_str).collect()
     }
 }
 
 fn is_identifier(key: &str) -> bool {
     let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 wire_object! {

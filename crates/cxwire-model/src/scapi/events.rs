@@ -222,7 +222,7 @@ wire_object! {
         /// The media (`voice`, `chat`, ...).
         "media" => media: String,
         /// The interaction, its user data filtered by `user-data.read-allowed`.
-        "interaction" => interaction: Interaction,
+        "interaction" => interaction: Box<Interaction>,
         /// The selected case (case events).
         "selectedCaseId" => selected_case_id: String,
         /// The new case id (`CASE_ID_CHANGED`).
@@ -397,8 +397,13 @@ impl Event {
             Self::System(e) => map.serialize_entry("data", e),
             Self::Outbound(e) => map.serialize_entry("data", e),
             Self::Media(Some(v)) | Self::Markdone(Some(v)) => map.serialize_entry("data", v),
-            Self::Messenger { message: Some(v), .. } | Self::Unknown { data: Some(v), .. } => map.serialize_entry("data", v),
-            Self::Media(None) | Self::Markdone(None) | Self::Messenger { message: None, .. } | Self::Unknown { data: None, .. } => Ok(()),
+            Self::Messenger { message: Some(v), .. } | Self::Unknown { data: Some(v), .. } => {
+                map.serialize_entry("data", v)
+            }
+            Self::Media(None)
+            | Self::Markdone(None)
+            | Self::Messenger { message: None, .. }
+            | Self::Unknown { data: None, .. } => Ok(()),
         }
     }
 
@@ -524,7 +529,9 @@ mod tests {
 
     #[test]
     fn unknown_event_type_that_fits_stays_typed() {
-        let e = Event::decode("interaction", Some(r#"{"eventType":"SOME_FUTURE","interaction":{"interactionId":"1"}}"#)).unwrap();
+        let e =
+            Event::decode("interaction", Some(r#"{"eventType":"SOME_FUTURE","interaction":{"interactionId":"1"}}"#))
+                .unwrap();
         let Event::Interaction(i) = e else { panic!() };
         assert_eq!(i.event_type, Some(InteractionEventType::Other("SOME_FUTURE".into())));
     }
@@ -537,7 +544,8 @@ mod tests {
 
     #[test]
     fn known_event_type_with_bad_payload_is_an_error_with_path() {
-        let err = Event::decode("interaction", Some(r#"{"eventType":"ADDED","interaction":{"isConsultation":"no"}}"#)).unwrap_err();
+        let err = Event::decode("interaction", Some(r#"{"eventType":"ADDED","interaction":{"isConsultation":"no"}}"#))
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("interaction.isConsultation"), "{text}");
         let err = Event::decode("agent", Some(r#"{"eventType":"STATE_CHANGED"}"#)).unwrap_err();
@@ -546,7 +554,9 @@ mod tests {
 
     #[test]
     fn topics_decode() {
-        assert!(matches!(Event::decode("messenger:my-channel", Some("{\"a\":1}")).unwrap(), Event::Messenger { ref channel, .. } if channel == "my-channel"));
+        assert!(
+            matches!(Event::decode("messenger:my-channel", Some("{\"a\":1}")).unwrap(), Event::Messenger { ref channel, .. } if channel == "my-channel")
+        );
         assert!(matches!(Event::decode("future", None).unwrap(), Event::Unknown { data: None, .. }));
     }
 }

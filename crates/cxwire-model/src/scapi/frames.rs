@@ -42,12 +42,20 @@ pub struct Envelope {
 impl Envelope {
     /// The envelope the published client library sends (`WWE Client`, protocol 2).
     pub fn client() -> Self {
-        Self { user_agent: Some(CLIENT_USER_AGENT.to_owned()), protocol_version: Some(PROTOCOL_VERSION), ..Self::default() }
+        Self {
+            user_agent: Some(CLIENT_USER_AGENT.to_owned()),
+            protocol_version: Some(PROTOCOL_VERSION),
+            ..Self::default()
+        }
     }
 
     /// The envelope the Workspace sends (`WWE Server`, protocol 2).
     pub fn server() -> Self {
-        Self { user_agent: Some(SERVER_USER_AGENT.to_owned()), protocol_version: Some(PROTOCOL_VERSION), ..Self::default() }
+        Self {
+            user_agent: Some(SERVER_USER_AGENT.to_owned()),
+            protocol_version: Some(PROTOCOL_VERSION),
+            ..Self::default()
+        }
     }
 
     fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
@@ -246,7 +254,9 @@ impl ClientMessage {
                     reference_id: raw.reference_id,
                     envelope: raw.envelope,
                 })),
-                _ => Err(DecodeError::Unclassifiable { reason: "a client may only send the events `subscribe` and `unsubscribe`" }),
+                _ => Err(DecodeError::Unclassifiable {
+                    reason: "a client may only send the events `subscribe` and `unsubscribe`",
+                }),
             };
         }
         let Some(name) = raw.request.as_deref() else {
@@ -557,7 +567,9 @@ impl WorkspaceMessage {
         if raw.request.is_some() || raw.error_message.is_some() {
             return Ok(answer(raw));
         }
-        Err(DecodeError::Unclassifiable { reason: "a Workspace frame needs `event`, `referenceId`, `frameId` or `request`" })
+        Err(DecodeError::Unclassifiable {
+            reason: "a Workspace frame needs `event`, `referenceId`, `frameId` or `request`",
+        })
     }
 }
 
@@ -623,7 +635,10 @@ mod tests {
         let answer = r#"{"referenceId":"1","frameId":2,"data":true}"#;
         assert!(matches!(WorkspaceMessage::decode(answer).unwrap(), WorkspaceMessage::Answer(_)));
         let frame = r#"{"frameId":2,"userAgent":"WWE Server"}"#;
-        assert!(matches!(WorkspaceMessage::decode(frame).unwrap(), WorkspaceMessage::FrameId(FrameIdFrame { frame_id: 2, .. })));
+        assert!(matches!(
+            WorkspaceMessage::decode(frame).unwrap(),
+            WorkspaceMessage::FrameId(FrameIdFrame { frame_id: 2, .. })
+        ));
         let failure = r#"{"referenceId":"1","errorMessage":null}"#;
         let WorkspaceMessage::Answer(a) = WorkspaceMessage::decode(failure).unwrap() else { panic!() };
         assert!(a.is_failure());
@@ -640,9 +655,11 @@ mod tests {
         assert_eq!(frame.request.name(), "interaction.setUserData");
         let back = serde_json::to_value(&msg).unwrap();
         assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
-        let err = ClientMessage::decode(r#"{"request":"agent.setState","parameters":[],"referenceId":"1"}"#).unwrap_err();
+        let err =
+            ClientMessage::decode(r#"{"request":"agent.setState","parameters":[],"referenceId":"1"}"#).unwrap_err();
         assert!(matches!(err, DecodeError::Arity { found: 0, .. }));
-        let raw = ClientMessage::decode(r#"{"request":"future.thing","parameters":[1,"a"],"referenceId":"1"}"#).unwrap();
+        let raw =
+            ClientMessage::decode(r#"{"request":"future.thing","parameters":[1,"a"],"referenceId":"1"}"#).unwrap();
         let ClientMessage::Request(RequestFrame { request: Request::Raw(r), .. }) = raw else { panic!() };
         assert_eq!(r.parameters, vec![serde_json::json!(1), serde_json::json!("a")]);
     }

@@ -162,6 +162,8 @@ macro_rules! service_requests {
         }
 
         /// The typed answer of any request (the `data` of a successful answer).
+        // A transient decoded value: boxing the interaction answers would only add indirection.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         pub enum Response {

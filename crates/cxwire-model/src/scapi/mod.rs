@@ -13,8 +13,8 @@ pub use events::{
 };
 pub use frames::{
     AnswerFrame, CLIENT_USER_AGENT, ClientMessage, Envelope, EventFrame, Failure, FrameIdFrame, PROTOCOL_VERSION,
-    REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, SERVER_USER_AGENT, SubscribeFrame, Topics, UnsubscribeFrame,
-    WorkspaceMessage,
+    REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, SERVER_USER_AGENT, SubscribeFrame, Topics,
+    UnsubscribeFrame, WorkspaceMessage,
 };
 pub use requests::*;
 

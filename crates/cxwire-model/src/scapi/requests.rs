@@ -81,7 +81,8 @@ impl RawRequest {
     pub(crate) fn from_raw(name: &str, items: &[&RawValue]) -> Result<Self, DecodeError> {
         let mut parameters = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let value = from_str_at(|| format!("request `{name}`"), item.get()).map_err(|e| e.within(&format!("parameters[{i}]")))?;
+            let value = from_str_at(|| format!("request `{name}`"), item.get())
+                .map_err(|e| e.within(&format!("parameters[{i}]")))?;
             parameters.push(value);
         }
         Ok(Self { name: name.to_owned(), parameters })
@@ -96,12 +97,21 @@ pub(crate) fn check_arity<R: ServiceRequest>(found: usize) -> Result<(), DecodeE
     Ok(())
 }
 
-pub(crate) fn decode_parameter<'a, R: ServiceRequest, T: Deserialize<'a>>(items: &[&'a RawValue], index: usize) -> Result<T, DecodeError> {
+pub(crate) fn decode_parameter<'a, R: ServiceRequest, T: Deserialize<'a>>(
+    items: &[&'a RawValue],
+    index: usize,
+) -> Result<T, DecodeError> {
     let Some(item) = items.get(index) else {
-        return Err(DecodeError::Arity { request: R::NAME.to_owned(), min: R::REQUIRED_PARAMETERS, max: R::PARAMETER_NAMES.len(), found: items.len() });
+        return Err(DecodeError::Arity {
+            request: R::NAME.to_owned(),
+            min: R::REQUIRED_PARAMETERS,
+            max: R::PARAMETER_NAMES.len(),
+            found: items.len(),
+        });
     };
     let name = R::PARAMETER_NAMES.get(index).copied().unwrap_or("?");
-    from_str_at(|| format!("request `{}` parameter `{name}`", R::NAME), item.get()).map_err(|e| e.within(&format!("parameters[{index}]")))
+    from_str_at(|| format!("request `{}` parameter `{name}`", R::NAME), item.get())
+        .map_err(|e| e.within(&format!("parameters[{index}]")))
 }
 
 pub(crate) fn to_parameter_values<R: ServiceRequest>(r: &R) -> Vec<Value> {

@@ -42,7 +42,7 @@ fn frames() -> Vec<Frame> {
             text: fixture("scapi/answer/agent.getState/ready.json"),
             typed: |t| {
                 if let Ok(WorkspaceMessage::Answer(a)) = WorkspaceMessage::decode(t) {
-                    black_box(a.decode_data::<AgentGetState>().ok());
+                    black_box(a.into_data::<AgentGetState>().ok());
                 }
             },
         },
@@ -51,7 +51,7 @@ fn frames() -> Vec<Frame> {
             text: fixture("scapi/answer/interaction.getInteractions/voice-and-chat.json"),
             typed: |t| {
                 if let Ok(WorkspaceMessage::Answer(a)) = WorkspaceMessage::decode(t) {
-                    black_box(a.decode_data::<InteractionGetInteractions>().ok());
+                    black_box(a.into_data::<InteractionGetInteractions>().ok());
                 }
             },
         },

@@ -80,17 +80,24 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decodes `T` from JSON text, tracking the path of any error.
+/// Decodes `T` from JSON text; on failure, decodes again with path tracking so that the error
+/// names the JSON path (the happy path pays nothing for it).
 pub(crate) fn from_str_at<'de, T: serde::Deserialize<'de>>(
     context: impl FnOnce() -> String,
     text: &'de str,
 ) -> Result<T, DecodeError> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(plain) => Err(locate::<T>(context(), text, plain)),
+    }
+}
+
+#[cold]
+fn locate<'de, T: serde::Deserialize<'de>>(context: String, text: &'de str, plain: serde_json::Error) -> DecodeError {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::json(context(), e))?;
-    de.end().map_err(|e| DecodeError::Json {
-        context: "JSON text".to_owned(),
-        path: ".".to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => DecodeError::json(context, e),
+        // Only the trailing-characters check can fail after a successful value.
+        Ok(_) => DecodeError::Json { context, path: ".".to_owned(), message: plain.to_string() },
+    }
 }

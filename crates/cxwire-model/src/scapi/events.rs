@@ -390,6 +390,33 @@ impl Event {
         }
     }
 
+    /// Deserializes the payload of `topic` in one pass (the frame decoder's fast path); known
+    /// event types are checked for their required fields. Unknown event types whose payload does
+    /// not fit fail here and are handled by [`Event::decode`] on the careful path.
+    pub(crate) fn deserialize_topic<'de, D: serde::Deserializer<'de>>(topic: &str, d: D) -> Result<Self, D::Error> {
+        fn checked<T, E: serde::de::Error>(value: T, check: fn(&T) -> Result<(), DecodeError>) -> Result<T, E> {
+            check(&value).map_err(E::custom)?;
+            Ok(value)
+        }
+        match topic {
+            "agent" => AgentEvent::deserialize(d).and_then(|e| checked(e, check_agent)).map(Self::Agent),
+            "interaction" => {
+                InteractionEvent::deserialize(d).and_then(|e| checked(e, check_interaction)).map(Self::Interaction)
+            }
+            "system" => SystemEvent::deserialize(d).and_then(|e| checked(e, check_system)).map(Self::System),
+            "outbound" => OutboundEvent::deserialize(d).and_then(|e| checked(e, check_outbound)).map(Self::Outbound),
+            "media" => Value::deserialize(d).map(|v| Self::Media(Some(v))),
+            "markdone" => Value::deserialize(d).map(|v| Self::Markdone(Some(v))),
+            _ => {
+                let data = Some(Value::deserialize(d)?);
+                Ok(match topic.strip_prefix(MESSENGER_PREFIX) {
+                    Some(channel) => Self::Messenger { channel: channel.to_owned(), message: data },
+                    None => Self::Unknown { topic: topic.to_owned(), event_type: None, data },
+                })
+            }
+        }
+    }
+
     pub(crate) fn serialize_data_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Agent(e) => map.serialize_entry("data", e),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -100,35 +100,110 @@ impl<'de> Deserialize<'de> for CowStr<'de> {
     }
 }
 
+/// How much the scan types on the fly: nothing (the careful path), or a payload whose name came
+/// before it, for frames a client receives or sends (the fast path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Raw,
+    Client,
+    Workspace,
+}
+
+/// `data`, raw or already typed.
+enum Part<'a> {
+    Raw(&'a RawValue),
+    Event(Event),
+    Response(Response),
+    Topics(Topics),
+    Text(String),
+}
+
+/// `parameters`, raw or already typed.
+enum Params<'a> {
+    Raw(&'a RawValue),
+    Typed(Request),
+}
+
 #[derive(Default)]
 struct RawFrame<'a> {
     event: Option<Cow<'a, str>>,
     request: Option<Cow<'a, str>>,
     reference_id: Option<String>,
-    data: Option<&'a RawValue>,
-    parameters: Option<&'a RawValue>,
+    data: Option<Part<'a>>,
+    parameters: Option<Params<'a>>,
     error_message: Option<Option<String>>,
     subscription_id: Option<String>,
     envelope: Envelope,
 }
 
-impl<'de> Deserialize<'de> for RawFrame<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+struct FrameSeed(Mode);
+
+struct EventSeed<'t>(&'t str);
+
+impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = Event;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
+        Event::deserialize_topic(self.0, d)
+    }
+}
+
+struct ResponseSeed<'t>(&'t str);
+
+impl<'de> DeserializeSeed<'de> for ResponseSeed<'_> {
+    type Value = Response;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Response, D::Error> {
+        Response::deserialize_named(self.0, d)
+    }
+}
+
+struct RequestSeed<'t>(&'t str);
+
+impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
+    type Value = Request;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Request, D::Error> {
+        Request::deserialize_named(self.0, d)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for FrameSeed {
+    type Value = RawFrame<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct V(Mode);
         impl<'de> Visitor<'de> for V {
             type Value = RawFrame<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object (a Service Client API frame)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mode = self.0;
                 let mut out = RawFrame::default();
                 while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
                     match &*key {
                         "event" => out.event = Some(map.next_value::<CowStr<'de>>()?.0),
                         "request" => out.request = Some(map.next_value::<CowStr<'de>>()?.0),
                         "referenceId" => out.reference_id = Some(map.next_value()?),
-                        "data" => out.data = Some(map.next_value()?),
-                        "parameters" => out.parameters = Some(map.next_value()?),
+                        "data" => {
+                            let part = match (mode, out.event.as_deref(), out.request.as_deref()) {
+                                (Mode::Workspace, Some(topic), _) => {
+                                    Part::Event(map.next_value_seed(EventSeed(topic))?)
+                                }
+                                (Mode::Workspace, None, Some(name)) => {
+                                    Part::Response(map.next_value_seed(ResponseSeed(name))?)
+                                }
+                                (Mode::Client, Some("subscribe"), _) => Part::Topics(map.next_value()?),
+                                (Mode::Client, Some("unsubscribe"), _) => Part::Text(map.next_value()?),
+                                _ => Part::Raw(map.next_value()?),
+                            };
+                            out.data = Some(part);
+                        }
+                        "parameters" => {
+                            let params = match (mode, out.request.as_deref()) {
+                                (Mode::Client, Some(name)) => Params::Typed(map.next_value_seed(RequestSeed(name))?),
+                                _ => Params::Raw(map.next_value()?),
+                            };
+                            out.parameters = Some(params);
+                        }
                         "errorMessage" => out.error_message = Some(map.next_value()?),
                         "subscriptionId" => out.subscription_id = Some(map.next_value()?),
                         "userAgent" => out.envelope.user_agent = Some(map.next_value()?),
@@ -143,19 +218,51 @@ impl<'de> Deserialize<'de> for RawFrame<'de> {
                 Ok(out)
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(self.0))
     }
 }
 
+/// One pass over a frame in `mode`: `None` when the text does not decode that way.
+fn scan_fast(mode: Mode, text: &str) -> Option<RawFrame<'_>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let frame = FrameSeed(mode).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(frame)
+}
+
+/// The careful pass: payloads stay raw, errors carry their path.
 fn scan(text: &str) -> Result<RawFrame<'_>, DecodeError> {
-    from_str_at(|| "frame".to_owned(), text)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut track = serde_path_to_error::Track::new();
+    let frame = FrameSeed(Mode::Raw)
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+        .map_err(|e| DecodeError::json("frame", serde_path_to_error::Error::new(track.path(), e)))?;
+    de.end().map_err(|e| DecodeError::Json {
+        context: "frame".to_owned(),
+        path: ".".to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(frame)
 }
 
-fn split_parameters<'a>(context: &str, raw: Option<&'a RawValue>) -> Result<Vec<&'a RawValue>, DecodeError> {
-    match raw {
-        None => Ok(Vec::new()),
-        Some(raw) => from_str_at(|| format!("request `{context}`"), raw.get()).map_err(|e| e.within("parameters")),
+/// Scans fast, or carefully when the fast pass fails (a malformed payload, an unknown event
+/// type whose payload does not fit, trailing garbage).
+fn scan_any(mode: Mode, text: &str) -> Result<RawFrame<'_>, DecodeError> {
+    match scan_fast(mode, text) {
+        Some(frame) => Ok(frame),
+        None => scan(text),
     }
+}
+
+fn part_text<'a>(part: &Option<Part<'a>>) -> Option<&'a str> {
+    match part {
+        Some(Part::Raw(raw)) => Some(raw.get()),
+        _ => None,
+    }
+}
+
+fn split_parameters<'a>(context: &str, raw: &'a RawValue) -> Result<Vec<&'a RawValue>, DecodeError> {
+    from_str_at(|| format!("request `{context}`"), raw.get()).map_err(|e| e.within("parameters"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,16 +347,26 @@ impl ClientMessage {
     /// Not a JSON object, neither `event` nor `request`, an unknown `event`, or parameters that do
     /// not fit the named request ([`DecodeError::Arity`] or a typed error with its path).
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        let raw = scan(text)?;
+        let raw = scan_any(Mode::Client, text)?;
         if let Some(event) = raw.event.as_deref() {
-            let data = raw.data.map(RawValue::get).unwrap_or("null");
-            return match event {
-                "subscribe" => Ok(Self::Subscribe(SubscribeFrame {
+            let data = part_text(&raw.data).unwrap_or("null");
+            return match (event, raw.data) {
+                ("subscribe", Some(Part::Topics(topics))) => Ok(Self::Subscribe(SubscribeFrame {
+                    topics,
+                    reference_id: raw.reference_id,
+                    envelope: raw.envelope,
+                })),
+                ("subscribe", _) => Ok(Self::Subscribe(SubscribeFrame {
                     topics: from_str_at(|| "subscribe".to_owned(), data).map_err(|e| e.within("data"))?,
                     reference_id: raw.reference_id,
                     envelope: raw.envelope,
                 })),
-                "unsubscribe" => Ok(Self::Unsubscribe(UnsubscribeFrame {
+                ("unsubscribe", Some(Part::Text(subscription_id))) => Ok(Self::Unsubscribe(UnsubscribeFrame {
+                    subscription_id,
+                    reference_id: raw.reference_id,
+                    envelope: raw.envelope,
+                })),
+                ("unsubscribe", _) => Ok(Self::Unsubscribe(UnsubscribeFrame {
                     subscription_id: from_str_at(|| "unsubscribe".to_owned(), data).map_err(|e| e.within("data"))?,
                     reference_id: raw.reference_id,
                     envelope: raw.envelope,
@@ -262,8 +379,11 @@ impl ClientMessage {
         let Some(name) = raw.request.as_deref() else {
             return Err(DecodeError::Unclassifiable { reason: "a client frame needs `request` or `event`" });
         };
-        let items = split_parameters(name, raw.parameters)?;
-        let request = Request::decode(name, &items)?;
+        let request = match raw.parameters {
+            Some(Params::Typed(request)) => request,
+            Some(Params::Raw(params)) => Request::decode(name, &split_parameters(name, params)?)?,
+            None => Request::decode(name, &[])?,
+        };
         Ok(Self::Request(RequestFrame { request, reference_id: raw.reference_id, envelope: raw.envelope }))
     }
 
@@ -395,8 +515,9 @@ pub struct AnswerFrame {
     pub reference_id: Option<String>,
     /// The subscription id (answers to `subscribe`).
     pub subscription_id: Option<String>,
-    /// `data` as received (decode it with [`AnswerFrame::decode_data`] or [`AnswerFrame::response`]).
-    pub data: Option<Box<RawValue>>,
+    /// `data`: typed already when the frame named its request before it, raw otherwise (read
+    /// it with [`AnswerFrame::decode_data`], [`AnswerFrame::into_data`] or [`AnswerFrame::response`]).
+    pub data: Option<AnswerData>,
     /// `errorMessage`: present (even as `null`) means failure.
     pub error_message: Option<Option<String>>,
     /// The common fields.
@@ -408,9 +529,38 @@ impl PartialEq for AnswerFrame {
         self.request == other.request
             && self.reference_id == other.reference_id
             && self.subscription_id == other.subscription_id
-            && self.data.as_ref().map(|d| d.get()) == other.data.as_ref().map(|d| d.get())
+            && self.data.as_ref().map(AnswerData::to_value) == other.data.as_ref().map(AnswerData::to_value)
             && self.error_message == other.error_message
             && self.envelope == other.envelope
+    }
+}
+
+/// The `data` of an answer.
+#[derive(Clone, Debug)]
+pub enum AnswerData {
+    /// Decoded in the frame's single pass, by the request name the answer carries.
+    Typed(Response),
+    /// Kept as received: the request was not named before `data`, is unknown, or the data did
+    /// not have the documented shape.
+    Raw(Box<RawValue>),
+}
+
+impl AnswerData {
+    /// The data as a JSON value.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Typed(response) => serde_json::to_value(response).unwrap_or(Value::Null),
+            Self::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl Serialize for AnswerData {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Typed(response) => response.serialize(s),
+            Self::Raw(raw) => raw.serialize(s),
+        }
     }
 }
 
@@ -430,7 +580,7 @@ impl AnswerFrame {
             request: Some(request.to_owned()),
             reference_id,
             subscription_id: None,
-            data: data.and_then(|d| serde_json::value::to_raw_value(&d).ok()),
+            data: data.and_then(|d| serde_json::value::to_raw_value(&d).ok()).map(AnswerData::Raw),
             error_message: None,
             envelope: Envelope::server(),
         }
@@ -465,9 +615,28 @@ impl AnswerFrame {
     /// Decodes `data` as the answer of `R` (absent `data` decodes as `null`).
     ///
     /// # Errors
-    /// The data does not have `R`'s documented answer shape (the path starts at `data`).
+    /// The data does not have `R`'s documented answer shape (the path starts at `data`), or it
+    /// was typed as another request's answer.
     pub fn decode_data<R: ServiceRequest>(&self) -> Result<R::Response, DecodeError> {
-        super::requests::decode_response::<R>(self.data.as_deref().map(RawValue::get))
+        match &self.data {
+            Some(AnswerData::Typed(response)) => R::from_response(response.clone()).map_err(|_| mismatch::<R>(self)),
+            Some(AnswerData::Raw(raw)) => super::requests::decode_response::<R>(Some(raw.get())),
+            None => super::requests::decode_response::<R>(None),
+        }
+    }
+
+    /// Like [`AnswerFrame::decode_data`], without cloning typed data.
+    ///
+    /// # Errors
+    /// As [`AnswerFrame::decode_data`].
+    pub fn into_data<R: ServiceRequest>(self) -> Result<R::Response, DecodeError> {
+        match self.data {
+            Some(AnswerData::Typed(response)) => {
+                R::from_response(response).map_err(|_| mismatch::<R>(&AnswerFrame { data: None, ..self }))
+            }
+            Some(AnswerData::Raw(raw)) => super::requests::decode_response::<R>(Some(raw.get())),
+            None => super::requests::decode_response::<R>(None),
+        }
     }
 
     /// Decodes `data` by the `request` name the answer carries; `None` for failures and for
@@ -477,7 +646,19 @@ impl AnswerFrame {
             return None;
         }
         let name = self.request.as_deref()?;
-        Some(Response::decode(name, self.data.as_deref().map(RawValue::get)))
+        Some(match &self.data {
+            Some(AnswerData::Typed(response)) => Ok(response.clone()),
+            Some(AnswerData::Raw(raw)) => Response::decode(name, Some(raw.get())),
+            None => Response::decode(name, None),
+        })
+    }
+}
+
+fn mismatch<R: ServiceRequest>(frame: &AnswerFrame) -> DecodeError {
+    DecodeError::Json {
+        context: format!("answer to `{}`", R::NAME),
+        path: "request".to_owned(),
+        message: format!("the answer is for `{}`", frame.request.as_deref().unwrap_or("?")),
     }
 }
 
@@ -543,17 +724,25 @@ impl WorkspaceMessage {
     /// Not a JSON object, none of those keys, or an event of a known topic and type whose payload
     /// does not have the documented shape (the error names the topic and the path).
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        let raw = scan(text)?;
+        let raw = scan_any(Mode::Workspace, text)?;
         if let Some(topic) = raw.event {
-            let event = Event::decode(&topic, raw.data.map(RawValue::get))?;
+            let event = match raw.data {
+                Some(Part::Event(event)) => event,
+                data => Event::decode(&topic, part_text(&data))?,
+            };
             return Ok(Self::Event(EventFrame { event, envelope: raw.envelope }));
         }
         let answer = |raw: RawFrame<'_>| {
+            let data = match raw.data {
+                Some(Part::Response(response)) => Some(AnswerData::Typed(response)),
+                Some(Part::Raw(raw)) => Some(AnswerData::Raw(raw.to_owned())),
+                _ => None,
+            };
             Self::Answer(AnswerFrame {
                 request: raw.request.map(Cow::into_owned),
                 reference_id: raw.reference_id,
                 subscription_id: raw.subscription_id,
-                data: raw.data.map(RawValue::to_owned),
+                data,
                 error_message: raw.error_message,
                 envelope: raw.envelope,
             })

@@ -37,6 +37,13 @@ macro_rules! service_requests {
                 const REQUIRED_PARAMETERS: usize = { let names: &[&str] = &[$($rwire),*]; names.len() };
                 type Response = $resp;
 
+                fn from_response(response: $crate::scapi::Response) -> Result<$resp, $crate::scapi::Response> {
+                    match response {
+                        $crate::scapi::Response::$name(value) => Ok(value),
+                        other => Err(other),
+                    }
+                }
+
                 fn decode_parameters(items: &[&::serde_json::value::RawValue]) -> Result<Self, $crate::DecodeError> {
                     $crate::scapi::check_arity::<Self>(items.len())?;
                     let mut _index = 0usize;
@@ -175,6 +182,15 @@ macro_rules! service_requests {
             Raw(Option<::serde_json::Value>),
         }
 
+        impl ::serde::Serialize for Response {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$name(r) => ::serde::Serialize::serialize(r, s),)+
+                    Self::Raw(v) => ::serde::Serialize::serialize(v, s),
+                }
+            }
+        }
+
         /// The wire name of every request this version knows, in catalog order.
         pub const REQUEST_NAMES: &[&str] = &[$($wire),+];
 
@@ -208,6 +224,16 @@ macro_rules! service_requests {
                 }
             }
 
+            /// Deserializes the parameters of the request named `name` in one pass (the frame
+            /// decoder's fast path).
+            pub(crate) fn deserialize_named<'de, D: ::serde::Deserializer<'de>>(name: &str, d: D) -> Result<Self, D::Error> {
+                match name {
+                    $($wire => <$name as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
+                    other => <Vec<::serde_json::Value> as ::serde::Deserialize>::deserialize(d)
+                        .map(|parameters| Self::Raw(RawRequest { name: other.to_owned(), parameters })),
+                }
+            }
+
             pub(crate) fn serialize_parameters<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self {
                     $(Self::$name(r) => ::serde::Serialize::serialize(r, s),)+
@@ -238,6 +264,15 @@ macro_rules! service_requests {
                             .map(|v| Self::Raw(Some(v)))
                             .map_err(|e| e.within("data")),
                     },
+                }
+            }
+
+            /// Deserializes the answer to the request named `name` in one pass (the frame
+            /// decoder's fast path).
+            pub(crate) fn deserialize_named<'de, D: ::serde::Deserializer<'de>>(name: &str, d: D) -> Result<Self, D::Error> {
+                match name {
+                    $($wire => <$resp as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
+                    _ => <::serde_json::Value as ::serde::Deserialize>::deserialize(d).map(|v| Self::Raw(Some(v))),
                 }
             }
 

@@ -29,6 +29,13 @@ pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + De
     /// The typed `data` of a successful answer.
     type Response: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + PartialEq + Send + Sync + 'static;
 
+    /// Takes this request's answer out of a [`Response`]; gives the response back when it is
+    /// another request's.
+    ///
+    /// # Errors
+    /// The response is not this request's variant.
+    fn from_response(response: Response) -> Result<Self::Response, Response>;
+
     /// Decodes the request from the items of its `parameters` array.
     ///
     /// # Errors

@@ -619,7 +619,7 @@ impl AnswerFrame {
     /// was typed as another request's answer.
     pub fn decode_data<R: ServiceRequest>(&self) -> Result<R::Response, DecodeError> {
         match &self.data {
-            Some(AnswerData::Typed(response)) => R::from_response(response.clone()).map_err(|_| mismatch::<R>(self)),
+            Some(AnswerData::Typed(response)) => R::from_response(response.clone()).ok_or_else(|| mismatch::<R>(self)),
             Some(AnswerData::Raw(raw)) => super::requests::decode_response::<R>(Some(raw.get())),
             None => super::requests::decode_response::<R>(None),
         }
@@ -632,7 +632,7 @@ impl AnswerFrame {
     pub fn into_data<R: ServiceRequest>(self) -> Result<R::Response, DecodeError> {
         match self.data {
             Some(AnswerData::Typed(response)) => {
-                R::from_response(response).map_err(|_| mismatch::<R>(&AnswerFrame { data: None, ..self }))
+                R::from_response(response).ok_or_else(|| mismatch::<R>(&AnswerFrame { data: None, ..self }))
             }
             Some(AnswerData::Raw(raw)) => super::requests::decode_response::<R>(Some(raw.get())),
             None => super::requests::decode_response::<R>(None),

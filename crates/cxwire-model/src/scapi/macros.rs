@@ -37,10 +37,10 @@ macro_rules! service_requests {
                 const REQUIRED_PARAMETERS: usize = { let names: &[&str] = &[$($rwire),*]; names.len() };
                 type Response = $resp;
 
-                fn from_response(response: $crate::scapi::Response) -> Result<$resp, $crate::scapi::Response> {
+                fn from_response(response: $crate::scapi::Response) -> Option<$resp> {
                     match response {
-                        $crate::scapi::Response::$name(value) => Ok(value),
-                        other => Err(other),
+                        $crate::scapi::Response::$name(value) => Some(value),
+                        _ => None,
                     }
                 }
 
@@ -169,8 +169,6 @@ macro_rules! service_requests {
         }
 
         /// The typed answer of any request (the `data` of a successful answer).
-        // A transient decoded value: boxing the interaction answers would only add indirection.
-        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         pub enum Response {

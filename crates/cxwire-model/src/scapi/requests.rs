@@ -29,12 +29,8 @@ pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + De
     /// The typed `data` of a successful answer.
     type Response: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + PartialEq + Send + Sync + 'static;
 
-    /// Takes this request's answer out of a [`Response`]; gives the response back when it is
-    /// another request's.
-    ///
-    /// # Errors
-    /// The response is not this request's variant.
-    fn from_response(response: Response) -> Result<Self::Response, Response>;
+    /// Takes this request's answer out of a [`Response`]; `None` when it is another request's.
+    fn from_response(response: Response) -> Option<Self::Response>;
 
     /// Decodes the request from the items of its `parameters` array.
     ///
@@ -211,7 +207,7 @@ service_requests! {
     "interaction.getByInteractionId" => InteractionGetByInteractionId {
         /// The interaction.
         interaction_id("interactionId"): String,
-    } -> Option<Interaction>;
+    } -> Option<Box<Interaction>>;
     /// Gets the agent's interactions.
     "interaction.getInteractions" => InteractionGetInteractions {} -> Vec<Interaction>;
     /// Selects a case (emits CASE_COLLAPSED / CASE_EXPANDED / CASE_SELECTED).

@@ -180,7 +180,10 @@ impl<'de> DeserializeSeed<'de> for FrameSeed {
                 let mut out = RawFrame::default();
                 while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
                     match &*key {
-                        "event" => out.event = Some(map.next_value::<CowStr<'de>>()?.0),
+                        // As in the library (`if (message.event)`), null or "" is no event.
+                        "event" => {
+                            out.event = map.next_value::<Option<CowStr<'de>>>()?.map(|e| e.0).filter(|e| !e.is_empty())
+                        }
                         "request" => out.request = Some(map.next_value::<CowStr<'de>>()?.0),
                         "referenceId" => out.reference_id = Some(map.next_value()?),
                         "data" => {
@@ -294,6 +297,37 @@ impl RequestFrame {
     /// A request frame with the client envelope.
     pub fn new(request: impl Into<Request>, reference_id: impl Into<String>) -> Self {
         Self { request: request.into(), reference_id: Some(reference_id.into()), envelope: Envelope::client() }
+    }
+}
+
+/// A request frame for one typed request, encoded without building a [`Request`]: what a
+/// client session writes on its hot path.
+#[derive(Clone, Copy, Debug)]
+pub struct TypedRequestFrame<'a, R> {
+    /// The request.
+    pub request: &'a R,
+    /// The correlation id.
+    pub reference_id: &'a str,
+    /// `userAgent`.
+    pub user_agent: &'a str,
+    /// The frame id, once the Workspace has assigned one.
+    pub frame_id: Option<u64>,
+}
+
+impl<R: ServiceRequest> Serialize for TypedRequestFrame<'_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("request", R::NAME)?;
+        if self.request.has_parameters() {
+            map.serialize_entry("parameters", self.request)?;
+        }
+        map.serialize_entry("referenceId", self.reference_id)?;
+        map.serialize_entry("userAgent", self.user_agent)?;
+        map.serialize_entry("protocolVersion", &PROTOCOL_VERSION)?;
+        if let Some(frame_id) = self.frame_id {
+            map.serialize_entry("frameId", &frame_id)?;
+        }
+        map.end()
     }
 }
 
@@ -763,6 +797,253 @@ impl WorkspaceMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The hot paths of a client: route an incoming frame, decode an answer whose request is known.
+
+/// What a client needs to route a frame without decoding it: whether it is an event, and the
+/// `referenceId` of an answer. Borrowed from the text; no allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// The frame has `event`.
+    Event,
+    /// The frame has no `event` but a `referenceId`.
+    Answer(&'a str),
+    /// Anything else (frame id assignments, uncorrelated answers, unclassifiable frames): decode
+    /// it with [`WorkspaceMessage::decode`].
+    Other,
+}
+
+impl<'a> Route<'a> {
+    /// Routes a frame by scanning its top level only, without decoding or allocating. It answers
+    /// [`Route::Event`] or [`Route::Answer`] only for a well-formed top level whose relevant keys
+    /// have no escapes and no duplicates; anything else is [`Route::Other`], for the full decode.
+    /// Nested values are skipped, not validated: whoever takes the frame decodes it fully.
+    pub fn of(text: &'a str) -> Self {
+        scan_route(text).unwrap_or(Self::Other)
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// A string starting at `b[i] == '"'`: its content range, whether it has escapes, and the index
+/// after its closing quote.
+fn scan_string(b: &[u8], i: usize) -> Option<(usize, usize, bool, usize)> {
+    let start = i + 1;
+    let mut j = start;
+    let mut escaped = false;
+    loop {
+        match b.get(j)? {
+            b'"' => return Some((start, j, escaped, j + 1)),
+            b'\\' => {
+                escaped = true;
+                j += 2;
+            }
+            _ => j += 1,
+        }
+    }
+}
+
+/// Skips one value starting at `b[i]`; returns the index after it.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => scan_string(b, i).map(|(_, _, _, next)| next),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = scan_string(b, j)?.3;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while !matches!(b.get(j)?, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+fn scan_route(text: &str) -> Option<Route<'_>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut event = false;
+    let mut reference: Option<&str> = None;
+    if b.get(i) == Some(&b'}') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(Route::Other);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (start, end, escaped, next) = scan_string(b, i)?;
+        if escaped {
+            return None;
+        }
+        let key = text.get(start..end)?;
+        i = skip_ws(b, next);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        match key {
+            "event" => {
+                if event {
+                    return None;
+                }
+                // As in the library (`if (message.event)`), null or "" is no event.
+                let next = skip_value(b, i)?;
+                event = !matches!(text.get(i..next), Some("null" | "\"\""));
+                i = next;
+            }
+            "referenceId" => {
+                if reference.is_some() || b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                let (start, end, escaped, next) = scan_string(b, i)?;
+                if escaped {
+                    return None;
+                }
+                reference = Some(text.get(start..end)?);
+                i = next;
+            }
+            _ => i = skip_value(b, i)?,
+        }
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    if skip_ws(b, i + 1) != b.len() {
+        return None;
+    }
+    Some(match (event, reference) {
+        (true, _) => Route::Event,
+        (false, Some(id)) => Route::Answer(id),
+        (false, None) => Route::Other,
+    })
+}
+
+/// The same routing by a full parse: the reference the scanner is tested against.
+#[cfg(test)]
+fn route_by_parse(text: &str) -> Route<'_> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else { return Route::Other };
+    let event = map.get("event").is_some_and(|e| !e.is_null() && e != "");
+    match (event, map.get("referenceId").and_then(Value::as_str)) {
+        (true, _) => Route::Event,
+        // The scanner borrows the id from the text: it has one only without escapes.
+        (false, Some(id)) => text.find(&format!("\"{id}\"")).map_or(Route::Other, |_| Route::Answer(id_in(text, id))),
+        (false, None) => Route::Other,
+    }
+}
+
+#[cfg(test)]
+fn id_in<'t>(text: &'t str, id: &str) -> &'t str {
+    let at = text.find(&format!("\"{id}\"")).unwrap_or(0) + 1;
+    &text[at..at + id.len()]
+}
+
+/// The outcome of an answer decoded with [`decode_answer`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerOutcome<T> {
+    /// Success: the typed `data`.
+    Data(T),
+    /// Failure: `errorMessage` was present.
+    Failure(Failure),
+}
+
+/// Decodes an answer frame known to answer `R` in one pass: only `data` and `errorMessage`
+/// are read (absent `data` decodes as `null`), nothing else is allocated.
+///
+/// # Errors
+/// Not a JSON object, or `data` without `R`'s documented answer shape (the error names the
+/// request and the path, starting at `data`).
+pub fn decode_answer<R: ServiceRequest>(text: &str) -> Result<AnswerOutcome<R::Response>, DecodeError> {
+    struct Seed<R>(std::marker::PhantomData<R>);
+    struct Parts<T> {
+        data: Option<T>,
+        error_message: Option<Option<String>>,
+    }
+    impl<'de, R: ServiceRequest> DeserializeSeed<'de> for Seed<R> {
+        type Value = Parts<R::Response>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            struct V<R>(std::marker::PhantomData<R>);
+            impl<'de, R: ServiceRequest> Visitor<'de> for V<R> {
+                type Value = Parts<R::Response>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "an answer to `{}`", R::NAME)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut parts = Parts { data: None, error_message: None };
+                    while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+                        match &*key {
+                            "data" => parts.data = Some(map.next_value()?),
+                            "errorMessage" => parts.error_message = Some(map.next_value()?),
+                            _ => {
+                                map.next_value::<de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(parts)
+                }
+            }
+            d.deserialize_map(V::<R>(std::marker::PhantomData))
+        }
+    }
+    let context = || format!("answer to `{}`", R::NAME);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parts = match Seed::<R>(std::marker::PhantomData).deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
+        Ok(parts) => parts,
+        Err(_) => {
+            // Again with path tracking, for the error.
+            let mut de = serde_json::Deserializer::from_str(text);
+            let mut track = serde_path_to_error::Track::new();
+            let result = Seed::<R>(std::marker::PhantomData)
+                .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+                .and_then(|p| de.end().map(|()| p));
+            match result {
+                Ok(parts) => parts,
+                Err(e) => return Err(DecodeError::json(context(), serde_path_to_error::Error::new(track.path(), e))),
+            }
+        }
+    };
+    if let Some(message) = parts.error_message {
+        return Ok(AnswerOutcome::Failure(match message.as_deref().and_then(RateLimitNotice::parse) {
+            Some(notice) => Failure::RateLimited(notice),
+            None => Failure::Rejected(message),
+        }));
+    }
+    match parts.data {
+        Some(data) => Ok(AnswerOutcome::Data(data)),
+        None => super::requests::decode_response::<R>(None).map(AnswerOutcome::Data),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rate limit notices.
 
 /// The documented rate-limit error message, parsed: which request type is quarantined and for
@@ -805,6 +1086,84 @@ impl RateLimitNotice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn route_scans_the_top_level_only() {
+        assert_eq!(
+            Route::of(r#"{"request":"a","referenceId":"7","data":{"event":1,"referenceId":"9"}}"#),
+            Route::Answer("7")
+        );
+        assert_eq!(Route::of(r#"{"referenceId":"1","event":"agent","data":{}}"#), Route::Event);
+        assert_eq!(Route::of(r#" { "frameId" : 2 } "#), Route::Other);
+        assert_eq!(Route::of(r#"{"referenceId":"1","referenceId":"2"}"#), Route::Other);
+        assert_eq!(Route::of(r#"{"ev\u0065nt":"agent","referenceId":"1"}"#), Route::Other);
+        assert_eq!(Route::of(r#"{"referenceId":"1","data":"a\"}"}"#), Route::Answer("1"));
+        assert_eq!(Route::of(r#"{"referenceId":"1"} x"#), Route::Other);
+        assert_eq!(Route::of(r#"{"referenceId":1}"#), Route::Other);
+        assert_eq!(Route::of("[1]"), Route::Other);
+        assert_eq!(Route::of(""), Route::Other);
+        assert_eq!(Route::of(r#"{"referenceId":"1","data":[1,{"a":"]"}]}"#), Route::Answer("1"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+        /// On any JSON object built from the keys that matter, the scanner routes exactly as a
+        /// full parse does.
+        #[test]
+        fn route_agrees_with_a_full_parse(entries in proptest::collection::vec(
+            (proptest::sample::select(vec!["event", "referenceId", "request", "data", "frameId", "x"]), value()), 0..6)) {
+            let mut text = String::from("{");
+            for (n, (key, value)) in entries.iter().enumerate() {
+                if n > 0 { text.push(','); }
+                text.push_str(&format!("{:?}:{}", key, value));
+            }
+            text.push('}');
+            let scanned = Route::of(&text);
+            let parsed = route_by_parse(&text);
+            // An answer verdict bypasses the full decode: it must be exactly right.
+            if let Route::Answer(_) = scanned {
+                proptest::prop_assert_eq!(scanned, parsed, "{}", text);
+            }
+            // Without duplicate keys the scanner is not merely conservative: it finds every answer.
+            let mut keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() == entries.len() && matches!(parsed, Route::Answer(_)) {
+                proptest::prop_assert_eq!(scanned, parsed, "{}", text);
+            }
+        }
+
+        /// On arbitrary text that is valid JSON, an answer verdict is never contradicted by a
+        /// full parse. (Invalid nested content is not the scanner's business: the caller's full
+        /// decode reports it as an undecodable answer.)
+        #[test]
+        fn route_is_never_wrong_on_garbage(text in "[{}\\[\\],:\"a-z0-9 ]{0,40}") {
+            if let Route::Answer(id) = Route::of(&text)
+                && serde_json::from_str::<Value>(&text).is_ok()
+            {
+                proptest::prop_assert_eq!(route_by_parse(&text), Route::Answer(id), "{}", text);
+            }
+        }
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            any::<i32>().prop_map(|n| n.to_string()),
+            "[a-z\\\"{}\\[\\], ]{0,8}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec(("[a-z]{1,3}", inner), 0..3).prop_map(|v| format!(
+                    "{{{}}}",
+                    v.iter().map(|(k, x)| format!("{k:?}:{x}")).collect::<Vec<_>>().join(",")
+                )),
+            ]
+        })
+    }
 
     #[test]
     fn rate_limit_message_round_trips() {

@@ -37,6 +37,18 @@ macro_rules! service_requests {
                 const REQUIRED_PARAMETERS: usize = { let names: &[&str] = &[$($rwire),*]; names.len() };
                 type Response = $resp;
 
+                fn has_parameters(&self) -> bool {
+                    let optional: &[bool] = &[$($(self.$ofield.is_some(),)*)?];
+                    <Self as $crate::scapi::ServiceRequest>::REQUIRED_PARAMETERS > 0 || optional.iter().any(|p| *p)
+                }
+
+                fn from_request(request: $crate::scapi::Request) -> Option<Self> {
+                    match request {
+                        $crate::scapi::Request::$name(value) => Some(value),
+                        _ => None,
+                    }
+                }
+
                 fn from_response(response: $crate::scapi::Response) -> Option<$resp> {
                     match response {
                         $crate::scapi::Response::$name(value) => Some(value),
@@ -241,7 +253,7 @@ macro_rules! service_requests {
 
             pub(crate) fn has_parameters(&self) -> bool {
                 match self {
-                    $(Self::$name(r) => !$crate::scapi::to_parameter_values(r).is_empty(),)+
+                    $(Self::$name(r) => $crate::scapi::ServiceRequest::has_parameters(r),)+
                     Self::Raw(r) => !r.parameters.is_empty(),
                 }
             }

@@ -12,9 +12,9 @@ pub use events::{
     MESSENGER_PREFIX, OutboundEvent, OutboundEventType, RealtimeConnectionState, SystemEvent, SystemEventType, TOPICS,
 };
 pub use frames::{
-    AnswerData, AnswerFrame, CLIENT_USER_AGENT, ClientMessage, Envelope, EventFrame, Failure, FrameIdFrame,
-    PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, SERVER_USER_AGENT, SubscribeFrame,
-    Topics, UnsubscribeFrame, WorkspaceMessage,
+    AnswerData, AnswerFrame, AnswerOutcome, CLIENT_USER_AGENT, ClientMessage, Envelope, EventFrame, Failure,
+    FrameIdFrame, PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, Route, SERVER_USER_AGENT,
+    SubscribeFrame, Topics, TypedRequestFrame, UnsubscribeFrame, WorkspaceMessage, decode_answer,
 };
 pub use requests::*;
 

@@ -29,6 +29,12 @@ pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + De
     /// The typed `data` of a successful answer.
     type Response: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + PartialEq + Send + Sync + 'static;
 
+    /// Whether the frame carries `parameters` (omitted when there are none to send).
+    fn has_parameters(&self) -> bool;
+
+    /// Takes this request out of a [`Request`]; `None` when it is another request.
+    fn from_request(request: Request) -> Option<Self>;
+
     /// Takes this request's answer out of a [`Response`]; `None` when it is another request's.
     fn from_response(response: Response) -> Option<Self::Response>;
 

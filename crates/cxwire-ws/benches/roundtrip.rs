@@ -1,0 +1,226 @@
+//! Round trips through a cxwire session vs a raw tokio-tungstenite client, against the same
+//! loopback answering server, in one run:
+//!
+//! - sequential: one call at a time (latency, median);
+//! - pipelined: 64 calls in flight (throughput).
+//!
+//! After criterion's report it prints `pipelined throughput cxwire/raw` (target >= 0.8) and
+//! `sequential median latency cxwire/raw` (target <= 1.15).
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use criterion::{Criterion, Throughput};
+use cxwire_ws::{ConnectOptions, ReconnectPolicy, Session, connect_with};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::runtime::Runtime;
+use tokio_tungstenite::tungstenite::Message;
+
+const IN_FLIGHT: usize = 64;
+const PIPELINED_CALLS: u64 = 6_400;
+
+/// The server reads the two ids an answer needs, as a Workspace would.
+#[derive(Deserialize)]
+struct Ids<'a> {
+    #[serde(borrow)]
+    request: &'a str,
+    #[serde(rename = "referenceId", borrow)]
+    reference_id: &'a str,
+}
+
+/// An answering server on its own thread and runtime: every request gets `data: true`.
+fn start_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else { return };
+                    let (mut sink, mut stream) = ws.split();
+                    let answer = |message: Message| -> Option<Message> {
+                        let Message::Text(text) = message else { return None };
+                        let ids = serde_json::from_str::<Ids<'_>>(text.as_str()).ok()?;
+                        Some(Message::text(format!(
+                            r#"{{"request":"{}","referenceId":"{}","data":true,"userAgent":"WWE Server","protocolVersion":2}}"#,
+                            ids.request, ids.reference_id
+                        )))
+                    };
+                    while let Some(Ok(message)) = stream.next().await {
+                        if let Some(reply) = answer(message)
+                            && sink.feed(reply).await.is_err()
+                        {
+                            return;
+                        }
+                        // Answer what is already there in the same batch, then flush once.
+                        while let Some(Some(Ok(message))) = stream.next().now_or_never() {
+                            if let Some(reply) = answer(message)
+                                && sink.feed(reply).await.is_err()
+                            {
+                                return;
+                            }
+                        }
+                        if sink.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    rx.recv().expect("server address")
+}
+
+type RawWs = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+#[derive(Deserialize)]
+struct AnswerIds<'a> {
+    #[serde(rename = "referenceId", borrow)]
+    reference_id: &'a str,
+    data: bool,
+}
+
+fn request_frame(id: u64) -> String {
+    format!(
+        r#"{{"request":"system.isFrameLeading","referenceId":"{id}","userAgent":"WWE Client","protocolVersion":2}}"#
+    )
+}
+
+/// Reads the next answer and returns its id.
+async fn raw_read(ws: &mut RawWs) -> u64 {
+    let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("raw client lost its connection") };
+    let answer: AnswerIds<'_> = serde_json::from_str(text.as_str()).expect("answer");
+    assert!(answer.data);
+    answer.reference_id.parse().expect("numeric id")
+}
+
+async fn raw_sequential(ws: &mut RawWs, id: &mut u64) {
+    *id += 1;
+    ws.send(Message::text(request_frame(*id))).await.expect("send");
+    assert_eq!(raw_read(ws).await, *id);
+}
+
+async fn raw_pipelined(ws: &mut RawWs, id: &mut u64, calls: u64) {
+    let first = *id + 1;
+    let last = *id + calls;
+    let mut sent = 0u64;
+    let mut outstanding = std::collections::BTreeSet::new();
+    while sent < calls.min(IN_FLIGHT as u64) {
+        *id += 1;
+        sent += 1;
+        outstanding.insert(*id);
+        ws.feed(Message::text(request_frame(*id))).await.expect("feed");
+    }
+    ws.flush().await.expect("flush");
+    let mut received = 0u64;
+    while received < calls {
+        let got = raw_read(ws).await;
+        assert!(outstanding.remove(&got) && (first..=last).contains(&got), "unexpected id {got}");
+        received += 1;
+        if sent < calls {
+            *id += 1;
+            sent += 1;
+            outstanding.insert(*id);
+            ws.feed(Message::text(request_frame(*id))).await.expect("feed");
+            ws.flush().await.expect("flush");
+        }
+    }
+}
+
+async fn cxwire_pipelined(session: &Session, calls: u64) {
+    let mut in_flight = FuturesUnordered::new();
+    let mut started = 0u64;
+    let mut done = 0u64;
+    while done < calls {
+        while started < calls && in_flight.len() < IN_FLIGHT {
+            in_flight.push(async { session.system().is_frame_leading().await });
+            started += 1;
+        }
+        match in_flight.next().await {
+            Some(Ok(true)) => done += 1,
+            other => panic!("call failed: {other:?}"),
+        }
+    }
+}
+
+fn client_runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime")
+}
+
+fn bench(c: &mut Criterion) {
+    let addr = start_server();
+    let url = format!("ws://{addr}/");
+
+    let raw_rt = client_runtime();
+    let mut raw: RawWs = raw_rt.block_on(async {
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("raw connect");
+        ws
+    });
+    let mut raw_id = 0u64;
+
+    let cx_rt = client_runtime();
+    let session = cx_rt.block_on(async {
+        let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+        connect_with(&url, options).await.expect("cxwire connect")
+    });
+
+    let mut group = c.benchmark_group("sequential");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("raw", |b| b.iter(|| raw_rt.block_on(raw_sequential(&mut raw, &mut raw_id))));
+    group.bench_function("cxwire", |b| {
+        b.iter(|| cx_rt.block_on(async { black_box(session.system().is_frame_leading().await.expect("call")) }))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("pipelined64");
+    group.throughput(Throughput::Elements(PIPELINED_CALLS));
+    group.sample_size(20);
+    group.bench_function("raw", |b| b.iter(|| raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, PIPELINED_CALLS))));
+    group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_pipelined(&session, PIPELINED_CALLS))));
+    group.finish();
+}
+
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("criterion")
+}
+
+fn estimate(group: &str, function: &str, stat: &str) -> Option<f64> {
+    let path = criterion_dir().join(group).join(function).join("new/estimates.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    v[stat]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+    println!();
+    if let (Some(raw), Some(cx)) = (estimate("sequential", "raw", "median"), estimate("sequential", "cxwire", "median"))
+    {
+        println!(
+            "sequential median latency: raw {:.1} us, cxwire {:.1} us, cxwire/raw {:.3} (target <= 1.15)",
+            raw / 1e3,
+            cx / 1e3,
+            cx / raw
+        );
+    }
+    if let (Some(raw), Some(cx)) = (estimate("pipelined64", "raw", "mean"), estimate("pipelined64", "cxwire", "mean")) {
+        let per_s = |ns: f64| PIPELINED_CALLS as f64 / (ns / 1e9);
+        println!(
+            "pipelined (64 in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3} (target >= 0.8)",
+            per_s(raw),
+            per_s(cx),
+            raw / cx
+        );
+    }
+}

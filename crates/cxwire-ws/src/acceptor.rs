@@ -1,0 +1,304 @@
+//! The acceptor: the server side that browser bridge pages connect to. One listener serves the
+//! bridge page and script over plain HTTP and upgrades WebSocket requests into [`Session`]s, one
+//! per connected agent desktop, with the peer's origin and query parameters.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::accept_hdr_async_with_config;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+use crate::bridge::{BRIDGE_HTML, BRIDGE_JS, WS_PATH};
+use crate::transport::{WsFrames, WsSettings};
+use crate::{Error, Session, SessionConfig};
+
+/// Settings of an [`Acceptor`].
+#[derive(Clone, Debug)]
+pub struct AcceptorConfig {
+    /// Settings of each accepted session.
+    pub session: SessionConfig,
+    /// WebSocket settings (frame limit, keepalive, small buffers for many idle sessions).
+    pub websocket: WsSettings,
+    /// Longest time a client may take to send its HTTP request head (default 10 s).
+    pub handshake_timeout: Duration,
+    /// Accepted sessions waiting for [`Acceptor::accept`] (default 64).
+    pub backlog: usize,
+}
+
+impl Default for AcceptorConfig {
+    fn default() -> Self {
+        Self {
+            session: SessionConfig::default(),
+            websocket: WsSettings::default(),
+            handshake_timeout: Duration::from_secs(10),
+            backlog: 64,
+        }
+    }
+}
+
+/// Who connected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's socket address.
+    pub addr: SocketAddr,
+    /// The `Origin` header of the WebSocket handshake: the origin of the bridge page.
+    pub origin: Option<String>,
+    /// The request path (`/ws`).
+    pub path: String,
+    /// The query parameters the bridge sent (e.g. `agent`), decoded.
+    pub query: BTreeMap<String, String>,
+}
+
+/// A connected agent desktop.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The session.
+    pub session: Session,
+    /// Who connected.
+    pub peer: PeerInfo,
+}
+
+/// Accepts bridge connections. Dropping it stops listening (accepted sessions live on).
+#[derive(Debug)]
+pub struct Acceptor {
+    local_addr: SocketAddr,
+    incoming: mpsc::Receiver<Accepted>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Acceptor {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Acceptor {
+    /// Binds `addr` (port 0 picks a free port) and starts accepting in the background.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn bind(addr: impl ToSocketAddrs, config: AcceptorConfig) -> Result<Self, Error> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (tx, incoming) = mpsc::channel(config.backlog.max(1));
+        let task = tokio::spawn(accept_loop(listener, config, tx));
+        Ok(Self { local_addr, incoming, task })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL of the bridge page, to configure as web content in the Workspace (append
+    /// `?targetOrigin=<Workspace origin>` and any parameters such as `agent=<id>`).
+    pub fn bridge_url(&self) -> String {
+        format!("http://{}/bridge.html", self.local_addr)
+    }
+
+    /// The WebSocket URL bridge pages connect to.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{WS_PATH}", self.local_addr)
+    }
+
+    /// The next connected desktop; `None` if the listener failed.
+    pub async fn accept(&mut self) -> Option<Accepted> {
+        self.incoming.recv().await
+    }
+}
+
+async fn accept_loop(listener: TcpListener, config: AcceptorConfig, tx: mpsc::Sender<Accepted>) {
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors and the like: report and keep serving.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let config = config.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(config.handshake_timeout, handle(stream, addr, &config)).await {
+                Ok(Ok(Some(accepted))) => {
+                    if tx.send(accepted).await.is_err() {
+                        tracing::debug!("acceptor dropped; closing the new session");
+                    }
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::debug!(%addr, error = %e, "connection refused"),
+                Err(_) => tracing::debug!(%addr, "handshake timed out"),
+            }
+        });
+    }
+}
+
+const MAX_HEAD: usize = 8 * 1024;
+
+async fn handle(mut stream: TcpStream, addr: SocketAddr, config: &AcceptorConfig) -> Result<Option<Accepted>, Error> {
+    stream.set_nodelay(true)?;
+    let head = read_head(&mut stream).await?;
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or("/");
+    let upgrade = lines.any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("upgrade") && value.trim().eq_ignore_ascii_case("websocket")
+        })
+    });
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if upgrade {
+        let mut origin = None;
+        // The signature is tungstenite's callback type; its error type is not ours to shrink.
+        #[allow(clippy::result_large_err)]
+        let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+            origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            Ok(response)
+        };
+        let replay = Replay { head, pos: 0, inner: stream };
+        let ws = accept_hdr_async_with_config(replay, callback, Some(config.websocket.config())).await?;
+        let peer = PeerInfo { addr, origin, path: path.to_owned(), query: parse_query(query) };
+        tracing::info!(%addr, origin = ?peer.origin, "bridge connected");
+        let session = Session::new(WsFrames::new(ws, &config.websocket), config.session.clone());
+        return Ok(Some(Accepted { session, peer }));
+    }
+    let (status, content_type, body) = match (method, path) {
+        ("GET" | "HEAD", "/" | "/bridge.html") => ("200 OK", "text/html; charset=utf-8", BRIDGE_HTML),
+        ("GET" | "HEAD", "/bridge.js") => ("200 OK", "text/javascript; charset=utf-8", BRIDGE_JS),
+        ("GET" | "HEAD", _) => ("404 Not Found", "text/plain; charset=utf-8", "not found\n"),
+        _ => ("405 Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n"),
+    };
+    let mut response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if method != "HEAD" {
+        response.push_str(body);
+    }
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await?;
+    Ok(None)
+}
+
+async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Error> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed in the request head",
+            )));
+        }
+        head.extend_from_slice(&chunk[..n]);
+        if head.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Ok(head);
+        }
+        if head.len() > MAX_HEAD {
+            return Err(Error::Io(io::Error::new(io::ErrorKind::InvalidData, "request head too large")));
+        }
+    }
+}
+
+/// Decodes `a=1&b=x%20y` (`+` is a space).
+pub(crate) fn parse_query(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+/// The TCP stream with the request head, already read, replayed first.
+struct Replay {
+    head: Vec<u8>,
+    pos: usize,
+    inner: TcpStream,
+}
+
+impl AsyncRead for Replay {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.pos < this.head.len() {
+            let n = (this.head.len() - this.pos).min(buf.remaining());
+            buf.put_slice(&this.head[this.pos..this.pos + n]);
+            this.pos += n;
+            if this.pos == this.head.len() {
+                // Keep idle connections small.
+                this.head = Vec::new();
+                this.pos = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Replay {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_decoded() {
+        let q = parse_query("agent=12%2034&targetOrigin=https%3A%2F%2Fw.example&flag&x=a+b&bad=%zz%4");
+        assert_eq!(q["agent"], "12 34");
+        assert_eq!(q["targetOrigin"], "https://w.example");
+        assert_eq!(q["flag"], "");
+        assert_eq!(q["x"], "a b");
+        assert_eq!(q["bad"], "%zz%4");
+    }
+}

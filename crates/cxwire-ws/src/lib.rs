@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod acceptor;
+pub mod bridge;
+mod connect;
+mod error;
+mod namespaces;
+mod session;
+mod transport;
+
+pub use acceptor::{Accepted, Acceptor, AcceptorConfig, PeerInfo};
+pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
+pub use error::Error;
+pub use namespaces::{Agent, Auth, Configuration, Email, Interaction, MediaNs, Messenger, Outbound, System, Voice};
+pub use session::{ConnectionState, DEFAULT_CALL_TIMEOUT, Session, SessionConfig, Subscription, SubscriptionItem};
+pub use transport::{DEFAULT_MAX_FRAME, FrameTransport, MemoryTransport, WsFrames, WsSettings, memory_pair};
+
+/// The model crate, re-exported: requests, answers, events and types.
+pub use cxwire_model as model;

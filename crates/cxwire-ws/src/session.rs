@@ -1,0 +1,912 @@
+//! The session: a cheap, cloneable handle to one driver task that owns the transport.
+//!
+//! Callers serialize their request frames themselves and hand them to the driver through a
+//! bounded channel; the driver writes every frame it has in one batch and flushes once, reads
+//! frames, routes answers to the waiting calls by `referenceId` and fans events out to the
+//! subscribers of their topic. When the connection ends every call in flight fails at once with
+//! [`Error::Disconnected`]; a session made by [`connect`](crate::connect) then reconnects with
+//! backoff and re-establishes its subscriptions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use cxwire_model::connects::ConnectsMessage;
+use cxwire_model::scapi::{
+    AnswerData, AnswerFrame, AnswerOutcome, EventFrame, Failure, RateLimitNotice, RawRequest, Request, Route,
+    ServiceRequest, WorkspaceMessage, decode_answer,
+};
+use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::Error;
+use crate::transport::{DEFAULT_MAX_FRAME, FrameTransport};
+
+/// The default call timeout, as the vendor library's.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings of a session.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// How long a call waits for its answer (default 10 s).
+    pub call_timeout: Duration,
+    /// Largest frame sent or accepted (default 1 MiB); larger incoming frames are dropped.
+    pub max_frame: usize,
+    /// Events buffered per subscriber before it is told it lagged (default 256).
+    pub subscriber_buffer: usize,
+    /// Frames queued towards the driver before callers wait (default 1024).
+    pub command_buffer: usize,
+    /// The `userAgent` sent (default `WWE Client`, as the vendor library).
+    pub user_agent: String,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            max_frame: DEFAULT_MAX_FRAME,
+            subscriber_buffer: 256,
+            command_buffer: 1024,
+            user_agent: cxwire_model::scapi::CLIENT_USER_AGENT.to_owned(),
+        }
+    }
+}
+
+/// A change of the connection's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Connected (a session starts connected: it is made from an open transport).
+    Connected,
+    /// The connection ended; calls in flight failed.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A new connection is up after a disconnection; subscriptions were re-established.
+    Reconnected,
+    /// The session stopped trying (attempts exhausted, a transport that cannot reconnect, or
+    /// the session was closed).
+    GaveUp,
+}
+
+/// What a subscription yields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubscriptionItem {
+    /// An event of one of the subscribed topics.
+    Event(Arc<EventFrame>),
+    /// This subscriber was too slow: this many events were dropped for it.
+    Lagged(u64),
+}
+
+/// How the driver reaches the other side again after a disconnection.
+pub(crate) trait Connector<T>: Send + 'static {
+    /// Opens a new transport.
+    fn connect(&mut self) -> Pin<Box<dyn Future<Output = Result<T, Error>> + Send + '_>>;
+    /// Waits before the `attempt`-th reconnection (from 1); `None` means give up.
+    fn backoff(&mut self, attempt: u32) -> Option<Duration>;
+}
+
+/// A transport given once: no reconnection.
+pub(crate) struct Once;
+
+impl<T: Send + 'static> Connector<T> for Once {
+    fn connect(&mut self) -> Pin<Box<dyn Future<Output = Result<T, Error>> + Send + '_>> {
+        Box::pin(async { Err(Error::Disconnected) })
+    }
+    fn backoff(&mut self, _: u32) -> Option<Duration> {
+        None
+    }
+}
+
+/// An answer frame, as received, for the caller to decode.
+type AnswerText = Result<String, Error>;
+
+enum Command {
+    Request {
+        id: u64,
+        text: String,
+        deadline: tokio::time::Instant,
+        reply: oneshot::Sender<AnswerText>,
+    },
+    Subscribe {
+        topics: Vec<String>,
+        subscriber: Subscriber,
+        deadline: tokio::time::Instant,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    Send {
+        text: String,
+    },
+    Close,
+}
+
+enum Control {
+    Release(u64),
+}
+
+struct Subscriber {
+    id: u64,
+    topics: Vec<String>,
+    tx: mpsc::Sender<Arc<EventFrame>>,
+    lagged: Arc<AtomicU64>,
+}
+
+struct Inner {
+    commands: mpsc::Sender<Command>,
+    control: mpsc::UnboundedSender<Control>,
+    next_id: AtomicU64,
+    next_subscriber: AtomicU64,
+    /// The frame id assigned by the Workspace, plus one (0: none yet).
+    frame_id: Arc<AtomicU64>,
+    states: broadcast::Sender<ConnectionState>,
+    current: watch::Receiver<ConnectionState>,
+    /// `userAgent` as a JSON string, escaped once.
+    user_agent_json: String,
+    config: SessionConfig,
+}
+
+/// A typed Service Client session. Cloning is cheap; the connection closes when the last clone
+/// (and the last subscription) is dropped, or on [`Session::close`].
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session over any frame transport (no reconnection: when the transport ends, the
+    /// session reports [`ConnectionState::Disconnected`] then [`ConnectionState::GaveUp`]).
+    ///
+    /// Must be called within a Tokio runtime: it spawns the driver task.
+    pub fn new<T: FrameTransport>(transport: T, config: SessionConfig) -> Self {
+        Self::with_connector(transport, Once, config)
+    }
+
+    pub(crate) fn with_connector<T: FrameTransport, C: Connector<T>>(
+        transport: T,
+        connector: C,
+        config: SessionConfig,
+    ) -> Self {
+        let (commands, command_rx) = mpsc::channel(config.command_buffer.max(1));
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let (states, _) = broadcast::channel(32);
+        let (current_tx, current) = watch::channel(ConnectionState::Connected);
+        let frame_id = Arc::new(AtomicU64::new(0));
+        let driver = Driver {
+            commands: command_rx,
+            control: control_rx,
+            states: states.clone(),
+            current: current_tx,
+            frame_id: Arc::clone(&frame_id),
+            max_frame: config.max_frame,
+            user_agent: config.user_agent.clone(),
+            pending: BTreeMap::new(),
+            sweep_at: 64,
+            subscribers: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            server_subscriptions: BTreeMap::new(),
+            covered: BTreeSet::new(),
+            next_internal_id: u64::MAX / 2,
+            deadlines: BTreeSet::new(),
+        };
+        tokio::spawn(driver.run(transport, connector));
+        Self {
+            inner: Arc::new(Inner {
+                commands,
+                control,
+                next_id: AtomicU64::new(0),
+                next_subscriber: AtomicU64::new(0),
+                frame_id,
+                states,
+                current,
+                user_agent_json: serde_json::Value::from(config.user_agent.as_str()).to_string(),
+                config,
+            }),
+        }
+    }
+
+    /// The session's settings.
+    pub fn config(&self) -> &SessionConfig {
+        &self.inner.config
+    }
+
+    /// The frame id the Workspace assigned, once it has.
+    pub fn frame_id(&self) -> Option<u64> {
+        self.inner.frame_id.load(Ordering::Acquire).checked_sub(1)
+    }
+
+    /// Connection state changes from now on (a session starts [`ConnectionState::Connected`]).
+    pub fn connection_states(&self) -> broadcast::Receiver<ConnectionState> {
+        self.inner.states.subscribe()
+    }
+
+    /// The current connection state.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner.current.borrow().clone()
+    }
+
+    /// Sends a typed request and waits for its typed answer (the session's call timeout).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`], [`Error::Rejected`], [`Error::RateLimited`], [`Error::Disconnected`],
+    /// [`Error::Undecodable`], [`Error::FrameTooLarge`].
+    pub async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
+        self.call_with_timeout(request, self.inner.config.call_timeout).await
+    }
+
+    /// Like [`Session::call`] with its own timeout.
+    ///
+    /// # Errors
+    /// As [`Session::call`].
+    pub async fn call_with_timeout<R: ServiceRequest>(
+        &self,
+        request: R,
+        timeout: Duration,
+    ) -> Result<R::Response, Error> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let text = encode_request(&request, id, &self.inner.user_agent_json, self.frame_id())
+            .map_err(|e| Error::WebSocket(e.to_string()))?;
+        let answer = self.roundtrip(R::NAME, id, text, timeout).await?;
+        match decode_answer::<R>(&answer) {
+            Ok(AnswerOutcome::Data(data)) => Ok(data),
+            Ok(AnswerOutcome::Failure(failure)) => Err(failure_error(R::NAME, failure)),
+            Err(source) => Err(Error::Undecodable { request: R::NAME.to_owned(), source, raw: answer }),
+        }
+    }
+
+    /// Sends any request, typed or raw ([`Request::Raw`] for one a future Workspace adds), and
+    /// returns the answer's `data` as JSON.
+    ///
+    /// # Errors
+    /// As [`Session::call`], except that the data is not checked against a type.
+    pub async fn call_request(&self, request: Request, timeout: Option<Duration>) -> Result<Option<Value>, Error> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let name = request.name().to_owned();
+        let frame = cxwire_model::scapi::RequestFrame {
+            request,
+            reference_id: Some(id.to_string()),
+            envelope: cxwire_model::scapi::Envelope {
+                user_agent: Some(self.inner.config.user_agent.clone()),
+                protocol_version: Some(cxwire_model::scapi::PROTOCOL_VERSION),
+                frame_id: self.frame_id(),
+                extra: BTreeMap::new(),
+            },
+        };
+        let text = serde_json::to_string(&frame).map_err(|e| Error::WebSocket(e.to_string()))?;
+        let raw = self.roundtrip(&name, id, text, timeout.unwrap_or(self.inner.config.call_timeout)).await?;
+        let answer = match WorkspaceMessage::decode(&raw) {
+            Ok(WorkspaceMessage::Answer(answer)) => answer,
+            Ok(_) => unreachable_answer(&name, raw)?,
+            Err(source) => return Err(Error::Undecodable { request: name, source, raw }),
+        };
+        if let Some(failure) = answer.failure_reason() {
+            return Err(failure_error(&name, failure));
+        }
+        Ok(answer.data.as_ref().map(AnswerData::to_value))
+    }
+
+    /// Sends a request by name with JSON parameters and returns the answer's `data`.
+    ///
+    /// # Errors
+    /// As [`Session::call_request`].
+    pub async fn call_raw(&self, name: &str, parameters: Vec<Value>) -> Result<Option<Value>, Error> {
+        self.call_request(Request::Raw(RawRequest::new(name, parameters)), None).await
+    }
+
+    async fn roundtrip(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
+        let limit = self.inner.config.max_frame;
+        if text.len() > limit {
+            return Err(Error::FrameTooLarge { size: text.len(), limit });
+        }
+        // The driver enforces the deadline (one timer for all calls, not one per call).
+        let deadline = tokio::time::Instant::now() + timeout;
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .commands
+            .send(Command::Request { id, text, deadline, reply })
+            .await
+            .map_err(|_| Error::Disconnected)?;
+        match answer.await {
+            Ok(Err(Error::Timeout { .. })) => Err(Error::Timeout { request: name.to_owned(), timeout }),
+            Ok(result) => result,
+            Err(_) => Err(Error::Disconnected),
+        }
+    }
+
+    /// Subscribes to topics (`agent`, `interaction`, `media`, `outbound`, `system`, `markdone`,
+    /// `messenger:<channel>`). Many subscriptions may watch the same topic; the session sends one
+    /// `subscribe` for the topics not yet subscribed, and `unsubscribe` when the last
+    /// subscription of a Workspace subscription is dropped.
+    ///
+    /// # Errors
+    /// [`Error::Disconnected`], [`Error::Timeout`] or [`Error::Rejected`] for the `subscribe`.
+    pub async fn subscribe<I, S>(&self, topics: I) -> Result<Subscription, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let topics: Vec<String> = topics.into_iter().map(Into::into).collect::<BTreeSet<_>>().into_iter().collect();
+        let id = self.inner.next_subscriber.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(self.inner.config.subscriber_buffer.max(1));
+        let lagged = Arc::new(AtomicU64::new(0));
+        let subscriber = Subscriber { id, topics: topics.clone(), tx, lagged: Arc::clone(&lagged) };
+        let (reply, done) = oneshot::channel();
+        let timeout = self.inner.config.call_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.inner
+            .commands
+            .send(Command::Subscribe { topics: topics.clone(), subscriber, deadline, reply })
+            .await
+            .map_err(|_| Error::Disconnected)?;
+        // Dropped on failure, which releases the subscriber again.
+        let subscription = Subscription { id, topics, rx, lagged, control: self.inner.control.clone() };
+        match done.await {
+            Ok(Ok(())) => Ok(subscription),
+            Ok(Err(Error::Timeout { .. })) => Err(Error::Timeout { request: "subscribe".to_owned(), timeout }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::Disconnected),
+        }
+    }
+
+    /// Sends a b+s Connects request through the bridge page, which dispatches it as an
+    /// `integrationapi` custom event to `window.top` (fire and forget, as for web clients).
+    ///
+    /// # Errors
+    /// [`Error::Disconnected`] when the session has ended.
+    pub async fn send_connects(&self, message: &ConnectsMessage) -> Result<(), Error> {
+        let text = serde_json::to_string(
+            &serde_json::json!({ crate::bridge::CONNECTS_FRAME_KEY: "connects", "detail": message }),
+        )
+        .map_err(|e| Error::WebSocket(e.to_string()))?;
+        self.inner.commands.send(Command::Send { text }).await.map_err(|_| Error::Disconnected)
+    }
+
+    /// Closes the connection: calls in flight fail with [`Error::Disconnected`].
+    pub async fn close(&self) {
+        let _ = self.inner.commands.send(Command::Close).await;
+    }
+}
+
+fn failure_error(request: &str, failure: Failure) -> Error {
+    match failure {
+        Failure::RateLimited(RateLimitNotice { request: limited, quarantine_seconds }) => {
+            Error::RateLimited { request: request.to_owned(), limited, quarantine: quarantine_seconds }
+        }
+        Failure::Rejected(message) => Error::Rejected { request: request.to_owned(), message },
+    }
+}
+
+/// The driver routes only answers to calls; anything else here is a broken invariant, reported
+/// as an undecodable answer rather than a panic.
+fn unreachable_answer(request: &str, raw: String) -> Result<AnswerFrame, Error> {
+    Err(Error::Undecodable {
+        request: request.to_owned(),
+        source: cxwire_model::DecodeError::Unclassifiable { reason: "not an answer frame" },
+        raw,
+    })
+}
+
+/// Encodes a typed request frame: the constant parts are written directly (request names are
+/// plain ASCII, the user agent is escaped once per session), the parameters by serde.
+pub(crate) fn encode_request<R: ServiceRequest>(
+    request: &R,
+    id: u64,
+    user_agent_json: &str,
+    frame_id: Option<u64>,
+) -> Result<String, serde_json::Error> {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(160);
+    out.push_str(r#"{"request":""#);
+    out.push_str(R::NAME);
+    out.push('"');
+    if request.has_parameters() {
+        out.push_str(r#","parameters":"#);
+        out.push_str(&serde_json::to_string(request)?);
+    }
+    let _ = write!(out, r#","referenceId":"{id}","userAgent":{user_agent_json},"protocolVersion":2"#);
+    if let Some(frame_id) = frame_id {
+        let _ = write!(out, r#","frameId":{frame_id}"#);
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// A stream of the events of some topics. Dropping it unsubscribes.
+pub struct Subscription {
+    id: u64,
+    topics: Vec<String>,
+    rx: mpsc::Receiver<Arc<EventFrame>>,
+    lagged: Arc<AtomicU64>,
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").field("topics", &self.topics).finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// The subscribed topics.
+    pub fn topics(&self) -> &[String] {
+        &self.topics
+    }
+
+    /// The next event, or how many were missed; `None` when the session has ended.
+    pub async fn recv(&mut self) -> Option<SubscriptionItem> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<SubscriptionItem>> {
+        let missed = self.lagged.swap(0, Ordering::AcqRel);
+        if missed > 0 {
+            return Poll::Ready(Some(SubscriptionItem::Lagged(missed)));
+        }
+        self.rx.poll_recv(cx).map(|o| o.map(SubscriptionItem::Event))
+    }
+}
+
+impl Stream for Subscription {
+    type Item = SubscriptionItem;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SubscriptionItem>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let _ = self.control.send(Control::Release(self.id));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver.
+
+enum Pending {
+    Call(oneshot::Sender<AnswerText>, tokio::time::Instant),
+    Subscribe { topics: Vec<String>, reply: Option<oneshot::Sender<Result<(), Error>>>, deadline: tokio::time::Instant },
+}
+
+struct Driver {
+    commands: mpsc::Receiver<Command>,
+    control: mpsc::UnboundedReceiver<Control>,
+    states: broadcast::Sender<ConnectionState>,
+    current: watch::Sender<ConnectionState>,
+    frame_id: Arc<AtomicU64>,
+    max_frame: usize,
+    user_agent: String,
+    pending: BTreeMap<u64, Pending>,
+    sweep_at: usize,
+    subscribers: BTreeMap<u64, Subscriber>,
+    /// Topic -> subscriber ids.
+    topics: BTreeMap<String, BTreeSet<u64>>,
+    /// Workspace subscription id -> its topics.
+    server_subscriptions: BTreeMap<String, Vec<String>>,
+    /// Topics covered by a Workspace subscription (or one in flight).
+    covered: BTreeSet<String>,
+    /// Reference ids for the driver's own frames, apart from the callers'.
+    next_internal_id: u64,
+    /// Calls by deadline.
+    deadlines: BTreeSet<(tokio::time::Instant, u64)>,
+}
+
+enum End {
+    Closed,
+    Lost(String),
+}
+
+/// Most commands written in one flush.
+const BATCH: usize = 128;
+/// Most incoming frames handled before yielding to the callers they answered.
+const READ_CHUNK: usize = 16;
+
+impl Driver {
+    async fn run<T: FrameTransport, C: Connector<T>>(mut self, first: T, mut connector: C) {
+        let mut transport = Some(first);
+        let mut connected_before = false;
+        loop {
+            let Some(mut t) = transport.take() else { break };
+            if connected_before {
+                self.announce(ConnectionState::Reconnected);
+            }
+            connected_before = true;
+            let end = self.serve(&mut t).await;
+            let _ = t.close().await;
+            drop(t);
+            self.reset_connection();
+            match end {
+                End::Closed => {
+                    self.announce(ConnectionState::Disconnected { reason: "closed".to_owned() });
+                    self.announce(ConnectionState::GaveUp);
+                    break;
+                }
+                End::Lost(reason) => {
+                    tracing::info!(%reason, "Service Client connection lost");
+                    self.announce(ConnectionState::Disconnected { reason });
+                }
+            }
+            let mut attempt = 0;
+            while transport.is_none() {
+                attempt += 1;
+                let Some(delay) = connector.backoff(attempt) else {
+                    self.announce(ConnectionState::GaveUp);
+                    break;
+                };
+                if !self.wait_disconnected(delay).await {
+                    self.announce(ConnectionState::GaveUp);
+                    return self.drain_closed().await;
+                }
+                match connector.connect().await {
+                    Ok(t) => transport = Some(t),
+                    Err(e) => tracing::debug!(error = %e, attempt, "reconnection failed"),
+                }
+            }
+        }
+        self.drain_closed().await;
+    }
+
+    fn announce(&self, state: ConnectionState) {
+        self.current.send_replace(state.clone());
+        let _ = self.states.send(state);
+    }
+
+    /// While disconnected: calls fail at once, subscriptions are recorded for the next
+    /// connection. Returns false when the session is closed.
+    async fn wait_disconnected(&mut self, delay: Duration) -> bool {
+        let sleep = tokio::time::sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => return true,
+                command = self.commands.recv() => match command {
+                    None | Some(Command::Close) => return false,
+                    Some(Command::Request { reply, .. }) => { let _ = reply.send(Err(Error::Disconnected)); }
+                    Some(Command::Subscribe { topics, subscriber, reply, .. }) => {
+                        self.add_subscriber(&topics, subscriber);
+                        let _ = reply.send(Ok(()));
+                    }
+                    Some(Command::Send { .. }) => {}
+                },
+                Some(Control::Release(id)) = self.control.recv() => self.release(id, None),
+            }
+        }
+    }
+
+    /// After the end: every command fails until the last handle is gone.
+    async fn drain_closed(mut self) {
+        self.subscribers.clear();
+        while let Some(command) = self.commands.recv().await {
+            match command {
+                Command::Request { reply, .. } => {
+                    let _ = reply.send(Err(Error::Disconnected));
+                }
+                Command::Subscribe { reply, .. } => {
+                    let _ = reply.send(Err(Error::Disconnected));
+                }
+                Command::Send { .. } | Command::Close => {}
+            }
+        }
+    }
+
+    fn reset_connection(&mut self) {
+        for (_, pending) in std::mem::take(&mut self.pending) {
+            match pending {
+                Pending::Call(reply, _) => {
+                    let _ = reply.send(Err(Error::Disconnected));
+                }
+                Pending::Subscribe { reply: Some(reply), .. } => {
+                    let _ = reply.send(Err(Error::Disconnected));
+                }
+                Pending::Subscribe { reply: None, .. } => {}
+            }
+        }
+        self.deadlines.clear();
+        self.server_subscriptions.clear();
+        self.covered.clear();
+        self.frame_id.store(0, Ordering::Release);
+    }
+
+    async fn serve<T: FrameTransport>(&mut self, transport: &mut T) -> End {
+        let mut out: Vec<String> = Vec::new();
+        // One timer for every call's deadline; re-armed only when it fires.
+        let timer = tokio::time::sleep(Duration::from_secs(3600));
+        tokio::pin!(timer);
+        let mut armed = false;
+        // Re-establish the subscriptions of the previous connection in one frame.
+        let wanted: Vec<String> = self.topics.keys().cloned().collect();
+        if !wanted.is_empty() {
+            let deadline = tokio::time::Instant::now() + DEFAULT_CALL_TIMEOUT;
+            self.send_subscribe(wanted, None, deadline, &mut out);
+        }
+        loop {
+            if !out.is_empty() {
+                for text in out.drain(..) {
+                    if let Err(e) = transport.feed(text).await {
+                        return End::Lost(e.to_string());
+                    }
+                }
+                if let Err(e) = transport.flush().await {
+                    return End::Lost(e.to_string());
+                }
+            }
+            if !armed && let Some(&(first, _)) = self.deadlines.first() {
+                timer.as_mut().reset(first);
+                armed = true;
+            }
+            tokio::select! {
+                biased;
+                () = &mut timer, if armed => {
+                    armed = false;
+                    self.expire(tokio::time::Instant::now());
+                }
+                Some(Control::Release(id)) = self.control.recv() => self.release(id, Some(&mut out)),
+                command = self.commands.recv() => {
+                    let Some(command) = command else { return End::Closed };
+                    if self.handle(command, &mut out) {
+                        return End::Closed;
+                    }
+                    // Batch whatever else is queued into the same flush.
+                    for _ in 0..BATCH {
+                        match self.commands.try_recv() {
+                            Ok(command) => if self.handle(command, &mut out) { return End::Closed },
+                            Err(_) => break,
+                        }
+                    }
+                }
+                frame = transport.next() => match frame {
+                    None => return End::Lost("the peer closed the connection".to_owned()),
+                    Some(Err(e)) => return End::Lost(e.to_string()),
+                    Some(Ok(text)) => {
+                        self.incoming(text);
+                        // Handle a few more that have already arrived, then let the callers
+                        // that were answered run: their next requests go out while the peer is
+                        // still answering, instead of the two sides taking turns.
+                        for _ in 1..READ_CHUNK {
+                            match transport.next().now_or_never() {
+                                Some(Some(Ok(text))) => self.incoming(text),
+                                Some(Some(Err(e))) => return End::Lost(e.to_string()),
+                                Some(None) => return End::Lost("the peer closed the connection".to_owned()),
+                                None => break,
+                            }
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Handles a command; returns true when the session is to close.
+    fn handle(&mut self, command: Command, out: &mut Vec<String>) -> bool {
+        match command {
+            Command::Request { id, text, deadline, reply } => {
+                if reply.is_closed() {
+                    return false;
+                }
+                self.sweep();
+                self.deadlines.insert((deadline, id));
+                self.pending.insert(id, Pending::Call(reply, deadline));
+                out.push(text);
+            }
+            Command::Subscribe { topics, subscriber, deadline, reply } => {
+                self.add_subscriber(&topics, subscriber);
+                let missing: Vec<String> = topics.into_iter().filter(|t| !self.covered.contains(t)).collect();
+                if missing.is_empty() {
+                    let _ = reply.send(Ok(()));
+                } else {
+                    self.send_subscribe(missing, Some(reply), deadline, out);
+                }
+            }
+            Command::Send { text } => out.push(text),
+            Command::Close => return true,
+        }
+        false
+    }
+
+    /// Fails the calls whose deadline has passed.
+    fn expire(&mut self, now: tokio::time::Instant) {
+        while let Some(&(deadline, id)) = self.deadlines.first() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            // The caller puts its request name and timeout in the error.
+            let timeout = || Error::Timeout { request: String::new(), timeout: Duration::ZERO };
+            match self.pending.remove(&id) {
+                Some(Pending::Call(reply, _)) => {
+                    let _ = reply.send(Err(timeout()));
+                }
+                Some(Pending::Subscribe { topics, reply, .. }) => {
+                    self.uncover(&topics);
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(timeout()));
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Drops calls whose caller gave up, when the map has grown.
+    fn sweep(&mut self) {
+        if self.pending.len() >= self.sweep_at {
+            let deadlines = &mut self.deadlines;
+            self.pending.retain(|id, p| match p {
+                Pending::Call(reply, deadline) => {
+                    let keep = !reply.is_closed();
+                    if !keep {
+                        deadlines.remove(&(*deadline, *id));
+                    }
+                    keep
+                }
+                Pending::Subscribe { .. } => true,
+            });
+            self.sweep_at = (self.pending.len() * 2).max(64);
+        }
+    }
+
+    fn add_subscriber(&mut self, topics: &[String], subscriber: Subscriber) {
+        for topic in topics {
+            self.topics.entry(topic.clone()).or_default().insert(subscriber.id);
+        }
+        self.subscribers.insert(subscriber.id, subscriber);
+    }
+
+    fn send_subscribe(
+        &mut self,
+        topics: Vec<String>,
+        reply: Option<oneshot::Sender<Result<(), Error>>>,
+        deadline: tokio::time::Instant,
+        out: &mut Vec<String>,
+    ) {
+        let id = self.next_internal_id;
+        self.deadlines.insert((deadline, id));
+        self.next_internal_id = self.next_internal_id.wrapping_add(1);
+        self.covered.extend(topics.iter().cloned());
+        let mut frame = serde_json::json!({
+            "event": "subscribe",
+            "data": topics,
+            "referenceId": id.to_string(),
+            "userAgent": self.user_agent,
+            "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
+        });
+        if let Some(frame_id) = self.frame_id.load(Ordering::Acquire).checked_sub(1) {
+            frame["frameId"] = frame_id.into();
+        }
+        self.pending.insert(id, Pending::Subscribe { topics, reply, deadline });
+        out.push(frame.to_string());
+    }
+
+    fn uncover(&mut self, topics: &[String]) {
+        for topic in topics {
+            self.covered.remove(topic);
+        }
+    }
+
+    /// A subscription was dropped: forget it, and unsubscribe the Workspace subscriptions none
+    /// of whose topics is watched any more.
+    fn release(&mut self, id: u64, out: Option<&mut Vec<String>>) {
+        let Some(subscriber) = self.subscribers.remove(&id) else { return };
+        for topic in &subscriber.topics {
+            if let Some(ids) = self.topics.get_mut(topic) {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    self.topics.remove(topic);
+                }
+            }
+        }
+        let unused: Vec<String> = self
+            .server_subscriptions
+            .iter()
+            .filter(|(_, topics)| topics.iter().all(|t| !self.topics.contains_key(t)))
+            .map(|(sid, _)| sid.clone())
+            .collect();
+        let Some(out) = out else { return };
+        for sid in unused {
+            if let Some(topics) = self.server_subscriptions.remove(&sid) {
+                self.uncover(&topics);
+            }
+            let id = self.next_internal_id;
+            self.next_internal_id = self.next_internal_id.wrapping_add(1);
+            let mut frame = serde_json::json!({
+                "event": "unsubscribe",
+                "data": sid,
+                "referenceId": id.to_string(),
+                "userAgent": self.user_agent,
+                "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
+            });
+            if let Some(frame_id) = self.frame_id.load(Ordering::Acquire).checked_sub(1) {
+                frame["frameId"] = frame_id.into();
+            }
+            out.push(frame.to_string());
+        }
+    }
+
+    fn incoming(&mut self, text: String) {
+        if text.len() > self.max_frame {
+            tracing::warn!(len = text.len(), limit = self.max_frame, "dropped an oversized frame");
+            return;
+        }
+        // The hot path: an answer to a call goes to its caller as received, decoded there.
+        if let Route::Answer(reference) = Route::of(&text)
+            && let Ok(id) = reference.parse::<u64>()
+            && matches!(self.pending.get(&id), Some(Pending::Call(..)))
+        {
+            if let Some(Pending::Call(reply, deadline)) = self.pending.remove(&id) {
+                self.deadlines.remove(&(deadline, id));
+                let _ = reply.send(Ok(text));
+            }
+            return;
+        }
+        match WorkspaceMessage::decode(&text) {
+            Err(e) => tracing::warn!(error = %e, "dropped an undecodable frame"),
+            Ok(WorkspaceMessage::FrameId(f)) => self.frame_id.store(f.frame_id.saturating_add(1), Ordering::Release),
+            Ok(WorkspaceMessage::Event(frame)) => self.dispatch(frame),
+            Ok(WorkspaceMessage::Answer(answer)) => {
+                let id = answer.reference_id.as_deref().and_then(|r| r.parse::<u64>().ok());
+                match id.and_then(|id| self.pending.remove(&id).map(|p| (id, p))) {
+                    Some((id, Pending::Call(reply, deadline))) => {
+                        self.deadlines.remove(&(deadline, id));
+                        let _ = reply.send(Ok(text));
+                    }
+                    Some((id, Pending::Subscribe { topics, reply, deadline })) => {
+                        self.deadlines.remove(&(deadline, id));
+                        let result = match (&answer.subscription_id, answer.failure_reason()) {
+                            (_, Some(failure)) => {
+                                self.uncover(&topics);
+                                Err(failure_error("subscribe", failure))
+                            }
+                            (Some(sid), None) => {
+                                self.server_subscriptions.insert(sid.clone(), topics);
+                                Ok(())
+                            }
+                            (None, None) => {
+                                // Answered without an id: the topics are subscribed, but cannot
+                                // be unsubscribed individually.
+                                tracing::debug!("subscribe answered without subscriptionId");
+                                Ok(())
+                            }
+                        };
+                        if let Some(reply) = reply {
+                            let _ = reply.send(result);
+                        }
+                    }
+                    None => {
+                        tracing::debug!(reference_id = ?answer.reference_id, "dropped an answer to an unknown referenceId")
+                    }
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, frame: EventFrame) {
+        let topic = frame.event.topic();
+        let Some(ids) = self.topics.get(topic.as_ref()) else {
+            tracing::trace!(%topic, "event for a topic nobody watches");
+            return;
+        };
+        let frame = Arc::new(frame);
+        for id in ids {
+            if let Some(subscriber) = self.subscribers.get(id) {
+                match subscriber.tx.try_send(Arc::clone(&frame)) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        subscriber.lagged.fetch_add(1, Ordering::AcqRel);
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+    }
+}

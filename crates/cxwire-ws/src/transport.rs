@@ -1,0 +1,227 @@
+//! Frame transports: anything that is a `Stream` of incoming text frames and a `Sink` of outgoing
+//! ones. The WebSocket adapter, the acceptor's connections and in-memory test doubles all plug
+//! into the same session.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+
+use crate::Error;
+
+/// A bidirectional transport of JSON text frames.
+///
+/// Implemented for every `Stream<Item = Result<String, Error>> + Sink<String, Error = Error>`.
+pub trait FrameTransport:
+    Stream<Item = Result<String, Error>> + Sink<String, Error = Error> + Send + Unpin + 'static
+{
+}
+
+impl<T> FrameTransport for T where
+    T: Stream<Item = Result<String, Error>> + Sink<String, Error = Error> + Send + Unpin + 'static
+{
+}
+
+/// The default largest frame accepted or sent: 1 MiB.
+pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// WebSocket settings shared by `connect` and the acceptor.
+#[derive(Clone, Debug)]
+pub struct WsSettings {
+    /// Largest text frame accepted; larger ones are refused (the connection is closed with
+    /// "message too big" by the WebSocket layer).
+    pub max_frame: usize,
+    /// How often to ping an otherwise idle peer.
+    pub ping_interval: Duration,
+    /// How long without any traffic (pong included) before the peer is considered gone.
+    pub idle_timeout: Duration,
+    /// Read buffer size per connection; small buffers keep idle connections cheap.
+    pub read_buffer: usize,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        Self {
+            max_frame: DEFAULT_MAX_FRAME,
+            ping_interval: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(45),
+            read_buffer: 4 * 1024,
+        }
+    }
+}
+
+impl WsSettings {
+    pub(crate) fn config(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .read_buffer_size(self.read_buffer)
+            .max_message_size(Some(self.max_frame))
+            .max_frame_size(Some(self.max_frame))
+    }
+}
+
+/// A WebSocket connection as a [`FrameTransport`]: text frames in and out, binary frames that
+/// are UTF-8 accepted as text, pings answered, and a keepalive that pings an idle peer and ends
+/// the stream with an error when nothing comes back within the idle timeout.
+pub struct WsFrames<S> {
+    inner: WebSocketStream<S>,
+    ping: Interval,
+    last_seen: Instant,
+    idle_timeout: Duration,
+    ping_pending: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsFrames<S> {
+    pub(crate) fn new(inner: WebSocketStream<S>, settings: &WsSettings) -> Self {
+        let mut ping = tokio::time::interval_at(Instant::now() + settings.ping_interval, settings.ping_interval);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { inner, ping, last_seen: Instant::now(), idle_timeout: settings.idle_timeout, ping_pending: false }
+    }
+
+    fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        while self.ping.poll_tick(cx).is_ready() {
+            if self.last_seen.elapsed() >= self.idle_timeout {
+                return Err(Error::WebSocket(format!("no traffic from the peer for {:?}", self.idle_timeout)));
+            }
+            self.ping_pending = true;
+        }
+        if self.ping_pending {
+            match Pin::new(&mut self.inner).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {
+                    self.ping_pending = false;
+                    Pin::new(&mut self.inner).start_send(Message::Ping(Bytes::new()))?;
+                    // Flushing may stay pending; the session flushes after every write batch.
+                    let _ = Pin::new(&mut self.inner).poll_flush(cx);
+                }
+                Poll::Ready(Err(e)) => return Err(e.into()),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsFrames<S> {
+    type Item = Result<String, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Err(e) = this.poll_keepalive(cx) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        loop {
+            let Some(message) = ready!(Pin::new(&mut this.inner).poll_next(cx)) else {
+                return Poll::Ready(None);
+            };
+            this.last_seen = Instant::now();
+            match message {
+                Ok(Message::Text(text)) => return Poll::Ready(Some(Ok(text.as_str().to_owned()))),
+                Ok(Message::Binary(bytes)) => match String::from_utf8(bytes.to_vec()) {
+                    Ok(text) => return Poll::Ready(Some(Ok(text))),
+                    Err(_) => tracing::warn!(len = bytes.len(), "dropped a binary frame that is not UTF-8"),
+                },
+                Ok(Message::Close(_)) => return Poll::Ready(None),
+                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
+                Err(e) => return Poll::Ready(Some(Err(e.into()))),
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<String> for WsFrames<S> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.inner).poll_ready(cx).map_err(Error::from)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: String) -> Result<(), Error> {
+        Pin::new(&mut self.inner).start_send(Message::text(item)).map_err(Error::from)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.inner).poll_flush(cx).map_err(Error::from)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.inner).poll_close(cx).map_err(Error::from)
+    }
+}
+
+type Reserve = Pin<Box<dyn Future<Output = Result<mpsc::OwnedPermit<String>, mpsc::error::SendError<()>>> + Send>>;
+
+/// One end of an in-memory transport made by [`memory_pair`].
+pub struct MemoryTransport {
+    tx: Option<mpsc::Sender<String>>,
+    rx: mpsc::Receiver<String>,
+    pending: Option<String>,
+    reserve: Option<Reserve>,
+}
+
+/// Two connected in-memory transports (bounded, `capacity` frames each way): for tests and for
+/// embedding a session next to a simulator in one process. Dropping one end ends the other's
+/// stream.
+pub fn memory_pair(capacity: usize) -> (MemoryTransport, MemoryTransport) {
+    let (a_tx, b_rx) = mpsc::channel(capacity.max(1));
+    let (b_tx, a_rx) = mpsc::channel(capacity.max(1));
+    (
+        MemoryTransport { tx: Some(a_tx), rx: a_rx, pending: None, reserve: None },
+        MemoryTransport { tx: Some(b_tx), rx: b_rx, pending: None, reserve: None },
+    )
+}
+
+impl Stream for MemoryTransport {
+    type Item = Result<String, Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx).map(|o| o.map(Ok))
+    }
+}
+
+impl Sink<String> for MemoryTransport {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // One frame may wait here; poll_flush moves it into the channel.
+        if self.pending.is_some() {
+            ready!(self.as_mut().poll_flush(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: String) -> Result<(), Error> {
+        self.pending = Some(item);
+        Ok(())
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = &mut *self;
+        if this.pending.is_none() {
+            return Poll::Ready(Ok(()));
+        }
+        let Some(tx) = &this.tx else { return Poll::Ready(Err(Error::Disconnected)) };
+        let reserve = this.reserve.get_or_insert_with(|| Box::pin(tx.clone().reserve_owned()));
+        let permit = ready!(reserve.as_mut().poll(cx));
+        this.reserve = None;
+        match (permit, this.pending.take()) {
+            (Ok(permit), Some(item)) => {
+                permit.send(item);
+                Poll::Ready(Ok(()))
+            }
+            (Ok(_), None) => Poll::Ready(Ok(())),
+            (Err(_), _) => Poll::Ready(Err(Error::Disconnected)),
+        }
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        ready!(self.as_mut().poll_flush(cx))?;
+        self.tx = None;
+        Poll::Ready(Ok(()))
+    }
+}

@@ -1,0 +1,1 @@
+//! Outbound preview records (placeholder).

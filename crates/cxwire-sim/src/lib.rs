@@ -2,3 +2,7 @@
 
 pub mod options;
 pub mod outbound;
+mod server;
+pub mod workspace;
+
+pub use server::{SimConfig, SimError, Simulator};

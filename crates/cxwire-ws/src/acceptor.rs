@@ -66,18 +66,76 @@ pub struct Accepted {
     pub peer: PeerInfo,
 }
 
-/// Accepts bridge connections. Dropping it stops listening (accepted sessions live on).
+/// The stream of an accepted connection (a TCP stream with its request head replayed).
+pub struct AcceptedStream(Replay);
+
+impl std::fmt::Debug for AcceptedStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptedStream").finish_non_exhaustive()
+    }
+}
+
+/// The frame transport of an accepted WebSocket connection.
+pub type AcceptedFrames = WsFrames<AcceptedStream>;
+
+/// The listening task and its queue of handshaken connections; stops listening when dropped.
 #[derive(Debug)]
-pub struct Acceptor {
+struct Listener {
     local_addr: SocketAddr,
-    incoming: mpsc::Receiver<Accepted>,
+    incoming: mpsc::Receiver<(AcceptedFrames, PeerInfo)>,
     task: JoinHandle<()>,
 }
 
-impl Drop for Acceptor {
+impl Drop for Listener {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+impl Listener {
+    async fn bind(addr: impl ToSocketAddrs, config: AcceptorConfig) -> Result<Self, Error> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (tx, incoming) = mpsc::channel(config.backlog.max(1));
+        let task = tokio::spawn(accept_loop(listener, config, tx));
+        Ok(Self { local_addr, incoming, task })
+    }
+}
+
+/// Accepts WebSocket connections and yields their raw frame transports: the server side of the
+/// protocol (what a Workspace, or a simulator of one, needs). Serves the bridge page too.
+/// Dropping it stops listening.
+#[derive(Debug)]
+pub struct FrameAcceptor {
+    listener: Listener,
+}
+
+impl FrameAcceptor {
+    /// Binds `addr` (port 0 picks a free port) and starts accepting in the background.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn bind(addr: impl ToSocketAddrs, config: AcceptorConfig) -> Result<Self, Error> {
+        Ok(Self { listener: Listener::bind(addr, config).await? })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr
+    }
+
+    /// The next connection; `None` if the listener failed.
+    pub async fn accept(&mut self) -> Option<(AcceptedFrames, PeerInfo)> {
+        self.listener.incoming.recv().await
+    }
+}
+
+/// Accepts bridge connections and yields one session per connected desktop. Dropping it stops
+/// listening (accepted sessions live on).
+#[derive(Debug)]
+pub struct Acceptor {
+    listener: Listener,
+    session: SessionConfig,
 }
 
 impl Acceptor {
@@ -86,36 +144,35 @@ impl Acceptor {
     /// # Errors
     /// The address cannot be bound.
     pub async fn bind(addr: impl ToSocketAddrs, config: AcceptorConfig) -> Result<Self, Error> {
-        let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
-        let (tx, incoming) = mpsc::channel(config.backlog.max(1));
-        let task = tokio::spawn(accept_loop(listener, config, tx));
-        Ok(Self { local_addr, incoming, task })
+        let session = config.session.clone();
+        Ok(Self { listener: Listener::bind(addr, config).await?, session })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.listener.local_addr
     }
 
     /// The URL of the bridge page, to configure as web content in the Workspace (append
     /// `?targetOrigin=<Workspace origin>` and any parameters such as `agent=<id>`).
     pub fn bridge_url(&self) -> String {
-        format!("http://{}/bridge.html", self.local_addr)
+        format!("http://{}/bridge.html", self.listener.local_addr)
     }
 
     /// The WebSocket URL bridge pages connect to.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}{WS_PATH}", self.local_addr)
+        format!("ws://{}{WS_PATH}", self.listener.local_addr)
     }
 
     /// The next connected desktop; `None` if the listener failed.
     pub async fn accept(&mut self) -> Option<Accepted> {
-        self.incoming.recv().await
+        let (frames, peer) = self.listener.incoming.recv().await?;
+        tracing::info!(addr = %peer.addr, origin = ?peer.origin, "bridge connected");
+        Some(Accepted { session: Session::new(frames, self.session.clone()), peer })
     }
 }
 
-async fn accept_loop(listener: TcpListener, config: AcceptorConfig, tx: mpsc::Sender<Accepted>) {
+async fn accept_loop(listener: TcpListener, config: AcceptorConfig, tx: mpsc::Sender<(AcceptedFrames, PeerInfo)>) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(pair) => pair,
@@ -145,7 +202,11 @@ async fn accept_loop(listener: TcpListener, config: AcceptorConfig, tx: mpsc::Se
 
 const MAX_HEAD: usize = 8 * 1024;
 
-async fn handle(mut stream: TcpStream, addr: SocketAddr, config: &AcceptorConfig) -> Result<Option<Accepted>, Error> {
+async fn handle(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    config: &AcceptorConfig,
+) -> Result<Option<(AcceptedFrames, PeerInfo)>, Error> {
     stream.set_nodelay(true)?;
     let head = read_head(&mut stream).await?;
     let text = String::from_utf8_lossy(&head).into_owned();
@@ -168,12 +229,10 @@ async fn handle(mut stream: TcpStream, addr: SocketAddr, config: &AcceptorConfig
             origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
             Ok(response)
         };
-        let replay = Replay { head, pos: 0, inner: stream };
+        let replay = AcceptedStream(Replay { head, pos: 0, inner: stream });
         let ws = accept_hdr_async_with_config(replay, callback, Some(config.websocket.config())).await?;
         let peer = PeerInfo { addr, origin, path: path.to_owned(), query: parse_query(query) };
-        tracing::info!(%addr, origin = ?peer.origin, "bridge connected");
-        let session = Session::new(WsFrames::new(ws, &config.websocket), config.session.clone());
-        return Ok(Some(Accepted { session, peer }));
+        return Ok(Some((WsFrames::new(ws, &config.websocket), peer)));
     }
     let (status, content_type, body) = match (method, path) {
         ("GET" | "HEAD", "/" | "/bridge.html") => ("200 OK", "text/html; charset=utf-8", BRIDGE_HTML),
@@ -256,6 +315,24 @@ struct Replay {
     head: Vec<u8>,
     pos: usize,
     inner: TcpStream,
+}
+
+impl AsyncRead for AcceptedStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for AcceptedStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
 }
 
 impl AsyncRead for Replay {

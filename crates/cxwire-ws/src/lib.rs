@@ -8,7 +8,7 @@ mod namespaces;
 mod session;
 mod transport;
 
-pub use acceptor::{Accepted, Acceptor, AcceptorConfig, PeerInfo};
+pub use acceptor::{Accepted, AcceptedFrames, AcceptedStream, Acceptor, AcceptorConfig, FrameAcceptor, PeerInfo};
 pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
 pub use error::Error;
 pub use namespaces::{Agent, Auth, Configuration, Email, Interaction, MediaNs, Messenger, Outbound, System, Voice};

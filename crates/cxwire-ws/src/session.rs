@@ -622,7 +622,9 @@ impl Driver {
         // One timer for every call's deadline; re-armed only when it fires.
         let timer = tokio::time::sleep(Duration::from_secs(3600));
         tokio::pin!(timer);
-        let mut armed = false;
+        // The deadline the timer is set for, if any. It may be later than the earliest pending
+        // deadline only until the loop re-arms it below.
+        let mut armed: Option<tokio::time::Instant> = None;
         // Re-establish the subscriptions of the previous connection in one frame.
         let wanted: Vec<String> = self.topics.keys().cloned().collect();
         if !wanted.is_empty() {
@@ -640,14 +642,16 @@ impl Driver {
                     return End::Lost(e.to_string());
                 }
             }
-            if !armed && let Some(&(first, _)) = self.deadlines.first() {
+            if let Some(&(first, _)) = self.deadlines.first()
+                && armed.is_none_or(|at| first < at)
+            {
                 timer.as_mut().reset(first);
-                armed = true;
+                armed = Some(first);
             }
             tokio::select! {
                 biased;
-                () = &mut timer, if armed => {
-                    armed = false;
+                () = &mut timer, if armed.is_some() => {
+                    armed = None;
                     self.expire(tokio::time::Instant::now());
                 }
                 Some(Control::Release(id)) = self.control.recv() => self.release(id, Some(&mut out)),

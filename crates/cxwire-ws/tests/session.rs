@@ -240,6 +240,22 @@ async fn calls_time_out_by_session_default_and_per_call() {
     assert_eq!(started.elapsed(), Duration::from_millis(500));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_short_timeout_fires_on_time_behind_a_longer_pending_call() {
+    let (session, _fake) = session_with(SessionConfig::default(), |_| Vec::new());
+    let long = tokio::spawn({
+        let session = session.clone();
+        async move { session.agent().get_state().await }
+    });
+    // Let the long call reach the driver first.
+    tokio::task::yield_now().await;
+    let started = tokio::time::Instant::now();
+    let short = session.agent().with_timeout(Duration::from_millis(300)).get().await;
+    assert!(matches!(short, Err(Error::Timeout { timeout, .. }) if timeout == Duration::from_millis(300)), "{short:?}");
+    assert_eq!(started.elapsed(), Duration::from_millis(300));
+    assert!(matches!(long.await.unwrap(), Err(Error::Timeout { timeout, .. }) if timeout == Duration::from_secs(10)));
+}
+
 #[tokio::test]
 async fn calls_in_flight_fail_when_the_connection_ends() {
     let (client, workspace) = memory_pair(8);

@@ -1,0 +1,441 @@
+//! The Service Client API side of the simulator: a WebSocket server whose connections feed one
+//! actor task that owns the [`Workspace`], so every answer and event happens in one order.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use cxwire_model::scapi::types::{Interaction, JwtToken, UserData};
+use cxwire_model::scapi::{
+    AnswerFrame, ClientMessage, Envelope, Event, EventFrame, FrameIdFrame, RealtimeConnectionState, Request,
+    RequestFrame,
+};
+use cxwire_policy::{RateDecision, SecurityOptions};
+use cxwire_ws::{AcceptedFrames, AcceptorConfig, FrameAcceptor, PeerInfo};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::workspace::{Answer, ConnId, DesktopConfig, Step, Workspace};
+
+/// Errors of the simulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A listener could not be bound.
+    #[error("cannot start the simulator: {0}")]
+    Bind(#[from] cxwire_ws::Error),
+    /// The security options are invalid.
+    #[error("invalid security options: {0}")]
+    Security(#[from] cxwire_policy::PolicyError),
+    /// The simulator has stopped.
+    #[error("the simulator has stopped")]
+    Stopped,
+    /// A control command was refused (e.g. an unknown toast).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The simulator's configuration.
+#[derive(Clone, Debug, Default)]
+pub struct SimConfig {
+    /// The agent and desktop.
+    pub desktop: DesktopConfig,
+    /// `service-client-api.*` options (keys with or without the prefix), e.g.
+    /// `accepted-web-content-origins = *`. Without one, every origin is accepted.
+    pub security: BTreeMap<String, String>,
+    /// The WebSocket listener's settings.
+    pub websocket: AcceptorConfig,
+}
+
+enum Input {
+    Connected { conn: ConnId, origin: Option<String>, tx: mpsc::Sender<String> },
+    Frame { conn: ConnId, text: String },
+    Disconnected { conn: ConnId },
+    Control(Control),
+}
+
+/// Commands of the control API.
+enum Control {
+    InboundCall { ani: String, dnis: String, user_data: UserData, reply: oneshot::Sender<String> },
+    OpenMedia { media: String, from: String, user_data: UserData, reply: oneshot::Sender<String> },
+    Realtime { state: RealtimeConnectionState, reply: oneshot::Sender<()> },
+    ToastClick { toast: String, button: u32, reply: oneshot::Sender<Result<(), String>> },
+    Interactions { reply: oneshot::Sender<Vec<Interaction>> },
+}
+
+/// A running simulator. Dropping it stops it.
+#[derive(Debug)]
+pub struct Simulator {
+    ws_addr: SocketAddr,
+    input: mpsc::Sender<Input>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Simulator {
+    /// Starts the simulator on `addr` (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// The address cannot be bound, or the security options are invalid.
+    pub async fn start(addr: impl tokio::net::ToSocketAddrs, config: SimConfig) -> Result<Self, SimError> {
+        let security = if config.security.is_empty() {
+            SecurityOptions::from_options([("accepted-web-content-origins", "*")])?
+        } else {
+            SecurityOptions::from_options(config.security.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
+        };
+        let mut acceptor = FrameAcceptor::bind(addr, config.websocket.clone()).await?;
+        let ws_addr = acceptor.local_addr();
+        let (input, inputs) = mpsc::channel(1024);
+        let actor = Actor {
+            workspace: Workspace::new(config.desktop),
+            security,
+            started: Instant::now(),
+            connections: BTreeMap::new(),
+            next_subscription: 1,
+            jwt_counter: 0,
+        };
+        let actor_task = tokio::spawn(actor.run(inputs));
+        let accept_input = input.clone();
+        let accept_task = tokio::spawn(async move {
+            let mut next_conn: ConnId = 1;
+            while let Some((frames, peer)) = acceptor.accept().await {
+                let conn = next_conn;
+                next_conn += 1;
+                tokio::spawn(connection(conn, frames, peer, accept_input.clone()));
+            }
+        });
+        Ok(Self { ws_addr, input, tasks: vec![actor_task, accept_task] })
+    }
+
+    /// The WebSocket address.
+    pub fn ws_addr(&self) -> SocketAddr {
+        self.ws_addr
+    }
+
+    /// The WebSocket URL a session connects to.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.ws_addr)
+    }
+
+    async fn control<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, SimError> {
+        let (reply, answer) = oneshot::channel();
+        self.input.send(Input::Control(make(reply))).await.map_err(|_| SimError::Stopped)?;
+        answer.await.map_err(|_| SimError::Stopped)
+    }
+
+    /// An inbound voice call rings; returns its interaction id.
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn inject_inbound_call(&self, ani: &str, dnis: &str, user_data: UserData) -> Result<String, SimError> {
+        self.control(|reply| Control::InboundCall { ani: ani.into(), dnis: dnis.into(), user_data, reply }).await
+    }
+
+    /// An inbound chat or email invitation arrives; returns its interaction id.
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn inject_open_media(&self, media: &str, from: &str, user_data: UserData) -> Result<String, SimError> {
+        self.control(|reply| Control::OpenMedia { media: media.into(), from: from.into(), user_data, reply }).await
+    }
+
+    /// The real-time connection state changes (a `REALTIME_CONNECTION` system event).
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn realtime_connection(&self, state: RealtimeConnectionState) -> Result<(), SimError> {
+        self.control(|reply| Control::Realtime { state, reply }).await
+    }
+
+    /// The agent clicks button `button` of toast `toast` (a `CUSTOM_TOAST_BUTTON_CLICK` event).
+    ///
+    /// # Errors
+    /// No such toast or button; the simulator has stopped.
+    pub async fn click_toast_button(&self, toast: &str, button: u32) -> Result<(), SimError> {
+        self.control(|reply| Control::ToastClick { toast: toast.into(), button, reply })
+            .await?
+            .map_err(SimError::Refused)
+    }
+
+    /// The interactions on the desktop.
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn interactions(&self) -> Result<Vec<Interaction>, SimError> {
+        self.control(|reply| Control::Interactions { reply }).await
+    }
+}
+
+/// One WebSocket connection: frames in go to the actor, frames from the actor go out.
+async fn connection(conn: ConnId, mut frames: AcceptedFrames, peer: PeerInfo, input: mpsc::Sender<Input>) {
+    let (tx, mut rx) = mpsc::channel::<String>(256);
+    if input.send(Input::Connected { conn, origin: peer.origin.clone(), tx }).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            frame = frames.next() => match frame {
+                Some(Ok(text)) => {
+                    if input.send(Input::Frame { conn, text }).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(conn, error = %e, "connection failed");
+                    break;
+                }
+                None => break,
+            },
+            out = rx.recv() => match out {
+                Some(text) => {
+                    if frames.feed(text).await.is_err() {
+                        break;
+                    }
+                    while let Ok(more) = rx.try_recv() {
+                        if frames.feed(more).await.is_err() {
+                            break;
+                        }
+                    }
+                    if frames.flush().await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    let _ = input.send(Input::Disconnected { conn }).await;
+}
+
+struct Connection {
+    tx: mpsc::Sender<String>,
+    origin: Option<String>,
+    /// Subscription id -> topics.
+    subscriptions: BTreeMap<String, Vec<String>>,
+}
+
+impl Connection {
+    fn watches(&self, topic: &str) -> bool {
+        self.subscriptions.values().any(|topics| topics.iter().any(|t| t == topic))
+    }
+}
+
+struct Actor {
+    workspace: Workspace,
+    security: SecurityOptions,
+    started: Instant,
+    connections: BTreeMap<ConnId, Connection>,
+    next_subscription: u64,
+    jwt_counter: u64,
+}
+
+impl Actor {
+    async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
+        while let Some(input) = inputs.recv().await {
+            let mut step = Step::default();
+            match input {
+                Input::Connected { conn, origin, tx } => {
+                    let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
+                    let _ = tx.try_send(serde_json::to_string(&assign).unwrap_or_default());
+                    self.connections.insert(conn, Connection { tx, origin, subscriptions: BTreeMap::new() });
+                    self.workspace.frame_connected(conn, &mut step);
+                }
+                Input::Disconnected { conn } => {
+                    self.connections.remove(&conn);
+                    self.workspace.frame_disconnected(conn, &mut step);
+                }
+                Input::Frame { conn, text } => self.frame(conn, &text, &mut step),
+                Input::Control(control) => self.control(control, &mut step),
+            }
+            self.publish(step);
+        }
+    }
+
+    fn control(&mut self, control: Control, step: &mut Step) {
+        match control {
+            Control::InboundCall { ani, dnis, user_data, reply } => {
+                let _ = reply.send(self.workspace.inject_inbound_call(&ani, &dnis, user_data, step));
+            }
+            Control::OpenMedia { media, from, user_data, reply } => {
+                let _ = reply.send(self.workspace.inject_open_media(&media, &from, user_data, step));
+            }
+            Control::Realtime { state, reply } => {
+                self.workspace.realtime_connection(state, step);
+                let _ = reply.send(());
+            }
+            Control::ToastClick { toast, button, reply } => {
+                let _ = reply.send(self.workspace.click_toast_button(&toast, button, step));
+            }
+            Control::Interactions { reply } => {
+                let _ = reply.send(self.workspace.interactions().into_iter().cloned().collect());
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, text: String) {
+        let full = match self.connections.get(&conn) {
+            Some(c) => c.tx.try_send(text).is_err(),
+            None => return,
+        };
+        if full {
+            // A peer that does not read its frames is dropped rather than buffered without end.
+            tracing::warn!(conn, "dropping a connection that does not keep up");
+            self.connections.remove(&conn);
+        }
+    }
+
+    fn answer(&mut self, conn: ConnId, request: Option<&str>, reference_id: Option<String>, answer: Answer) {
+        let frame = match answer {
+            Ok(data) => AnswerFrame::success(request.unwrap_or_default(), reference_id, data),
+            Err(message) => AnswerFrame::failure(request, reference_id, message),
+        };
+        if let Ok(text) = serde_json::to_string(&frame) {
+            self.send(conn, text);
+        }
+    }
+
+    fn frame(&mut self, conn: ConnId, text: &str, step: &mut Step) {
+        let message = match ClientMessage::decode(text) {
+            Ok(message) => message,
+            Err(e) => {
+                let (reference_id, request) = ClientMessage::salvage_ids(text);
+                tracing::debug!(conn, error = %e, "undecodable frame");
+                if reference_id.is_some() {
+                    self.answer(conn, request.as_deref(), reference_id, Err(format!("Error: {e}")));
+                }
+                return;
+            }
+        };
+        match message {
+            ClientMessage::Subscribe(f) => {
+                let id = format!("sub-{}", self.next_subscription);
+                self.next_subscription += 1;
+                if let Some(c) = self.connections.get_mut(&conn) {
+                    c.subscriptions.insert(id.clone(), f.topics.as_slice().to_vec());
+                }
+                let answer = serde_json::json!({
+                    "referenceId": f.reference_id, "subscriptionId": id,
+                    "userAgent": cxwire_model::scapi::SERVER_USER_AGENT, "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
+                });
+                self.send(conn, answer.to_string());
+            }
+            ClientMessage::Unsubscribe(f) => {
+                if let Some(c) = self.connections.get_mut(&conn) {
+                    c.subscriptions.remove(&f.subscription_id);
+                }
+            }
+            ClientMessage::Request(f) => self.request(conn, f, step),
+        }
+    }
+
+    fn request(&mut self, conn: ConnId, frame: RequestFrame, step: &mut Step) {
+        let name = frame.request.name().to_owned();
+        let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
+        if !self.security.origins.allows(&origin, &name) {
+            let message = format!("Error: the origin '{origin}' may not use '{name}'.");
+            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+        }
+        let now = self.started.elapsed();
+        match self.security.rate_limiter.check(&name, now) {
+            RateDecision::Allowed => {}
+            RateDecision::Refused(notice) => {
+                return self.answer(conn, Some(&name), frame.reference_id, Err(notice.message()));
+            }
+            RateDecision::Ignored => return,
+        }
+        let answer = self.dispatch(conn, &origin, &frame.request, step);
+        self.answer(conn, Some(&name), frame.reference_id, answer);
+    }
+
+    fn dispatch(&mut self, conn: ConnId, origin: &str, request: &Request, step: &mut Step) -> Answer {
+        // Writes of user data are checked against user-data.write-allowed first.
+        let written: Option<Vec<&str>> = match request {
+            Request::InteractionSetUserData(r) => Some(r.key_values.keys().map(String::as_str).collect()),
+            Request::InteractionDeleteUserData(r) => Some(vec![r.key.as_str()]),
+            _ => None,
+        };
+        if let Some(keys) = written
+            && let Err(denied) = self.security.user_data.check_write(keys)
+        {
+            return Err(format!("Error: writing the key(s) {} is not allowed.", denied.join(", ")));
+        }
+        if let Some(answer) = self.workspace.handle(conn, request, step) {
+            return match request {
+                Request::InteractionGetByInteractionId(_) | Request::InteractionGetInteractions(_) => {
+                    answer.map(|data| data.map(|d| self.filter_interactions(d)))
+                }
+                _ => answer,
+            };
+        }
+        match request {
+            Request::SystemGetAllowedServices(_) => match self.security.origins.allowed_services(origin) {
+                Some(list) => Ok(Some(Value::from(list))),
+                None => Err(format!("Error: the origin '{origin}' is not accepted.")),
+            },
+            Request::AuthGetJwtToken(_) => {
+                self.jwt_counter += 1;
+                let token = JwtToken {
+                    jwt_token: format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzaW0tYWdlbnQiLCJuIjo{}.c2lt", self.jwt_counter)
+                        .into(),
+                    expiration: "2099-01-01T00:00:00.000Z".to_owned(),
+                };
+                Ok(Some(serde_json::to_value(token).unwrap_or(Value::Null)))
+            }
+            Request::MessengerBroadcastMessage(r) => {
+                step.events.push(Event::Messenger { channel: r.channel.clone(), message: Some(r.message.clone()) });
+                Ok(None)
+            }
+            Request::Raw(r) => Err(format!("Error: unknown request '{}'.", r.name)),
+            other => Err(format!("Error: '{}' is not simulated yet.", other.name())),
+        }
+    }
+
+    /// Applies user-data.read-allowed to interactions in an answer.
+    fn filter_interactions(&self, data: Value) -> Value {
+        let filter = |value: Value| match serde_json::from_value::<Interaction>(value.clone()) {
+            Ok(mut i) => {
+                self.security.user_data.filter_interaction(&mut i);
+                serde_json::to_value(i).unwrap_or(value)
+            }
+            Err(_) => value,
+        };
+        match data {
+            Value::Array(items) => Value::Array(items.into_iter().map(filter).collect()),
+            Value::Null => Value::Null,
+            other => filter(other),
+        }
+    }
+
+    fn publish(&mut self, step: Step) {
+        for mut event in step.events {
+            if let Event::Interaction(e) = &mut event
+                && let Some(i) = e.interaction.as_mut()
+            {
+                self.security.user_data.filter_interaction(i);
+            }
+            let topic = event.topic().into_owned();
+            let frame = EventFrame { event, envelope: Envelope::server() };
+            let Ok(text) = serde_json::to_string(&frame) else { continue };
+            let targets: Vec<ConnId> =
+                self.connections.iter().filter(|(_, c)| c.watches(&topic)).map(|(id, _)| *id).collect();
+            for conn in targets {
+                self.send(conn, text.clone());
+            }
+        }
+        for (conn, event) in step.frame_events {
+            let watches = self.connections.get(&conn).is_some_and(|c| c.watches("system"));
+            if watches && let Ok(text) = serde_json::to_string(&EventFrame { event, envelope: Envelope::server() }) {
+                self.send(conn, text);
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! A cxwire-ws session drives the simulator over loopback WebSocket: agent states, a voice call
+//! end to end, user data, cases, mark done, toasts, frames, messenger, security options.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cxwire_model::scapi::types::{InteractionState, RecordingState, StateType, ToastParameters};
+use cxwire_model::scapi::{Event, FrameState, InteractionEventType, SystemEventType};
+use cxwire_sim::{SimConfig, Simulator};
+use cxwire_ws::{ConnectOptions, Error, ReconnectPolicy, Session, Subscription, SubscriptionItem, connect_with};
+use serde_json::json;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+async fn session(sim: &Simulator) -> Session {
+    let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+    connect_with(&sim.ws_url(), options).await.unwrap()
+}
+
+async fn next_event(sub: &mut Subscription) -> std::sync::Arc<cxwire_model::scapi::EventFrame> {
+    match tokio::time::timeout(LIMIT, sub.recv()).await.expect("an event in time") {
+        Some(SubscriptionItem::Event(frame)) => frame,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn interaction_event(sub: &mut Subscription) -> (InteractionEventType, InteractionState) {
+    let frame = next_event(sub).await;
+    let Event::Interaction(e) = &frame.event else { panic!("{:?}", frame.event) };
+    let state = e.interaction.as_ref().and_then(|i| i.state.clone()).unwrap_or(InteractionState::Unknown);
+    (e.event_type.clone().unwrap(), state)
+}
+
+#[tokio::test]
+async fn an_inbound_call_end_to_end() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    let mut agent = s.subscribe(["agent"]).await.unwrap();
+    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+
+    s.agent().set_state("Ready").await.unwrap();
+    let frame = next_event(&mut agent).await;
+    let Event::Agent(e) = &frame.event else { panic!() };
+    assert_eq!(e.media_state, Some(StateType::Ready));
+    assert_eq!(s.agent().get_state().await.unwrap().state_type, Some(StateType::Ready));
+    assert!(matches!(s.agent().set_state("NoSuchState").await, Err(Error::Rejected { .. })));
+
+    let id = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Added, InteractionState::Ringing));
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Ringing, InteractionState::Ringing));
+
+    s.voice().answer(id.clone()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Established, InteractionState::Talking));
+    s.interaction().set_user_data(id.clone(), [("Reason".to_owned(), json!("billing"))].into()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await.0, InteractionEventType::AttachedDataChanged);
+    let call = s.interaction().get_by_interaction_id(id.clone()).await.unwrap().unwrap();
+    assert_eq!(call.user_data.unwrap()["Reason"], "billing");
+
+    s.voice().start_call_recording(id.clone()).await.unwrap();
+    let _ = interaction_event(&mut calls).await;
+    assert!(matches!(s.voice().resume_call_recording(id.clone()).await, Err(Error::Rejected { .. })));
+    s.voice().pause_call_recording(id.clone()).await.unwrap();
+    let _ = interaction_event(&mut calls).await;
+    let call = s.interaction().get_by_interaction_id(id.clone()).await.unwrap().unwrap();
+    assert_eq!(call.recording_state, Some(RecordingState::Paused));
+
+    s.voice().hold(id.clone()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Held, InteractionState::Held));
+    // Mark done is refused while the call is live, and while blocked.
+    assert!(matches!(s.interaction().markdone(id.clone()).await, Err(Error::Rejected { .. })));
+    s.voice().hang_up(id.clone()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Released, InteractionState::Idle));
+    s.interaction().block_markdone(id.clone(), "Fill in the disposition").await.unwrap();
+    match s.interaction().markdone(id.clone()).await {
+        Err(Error::Rejected { message, .. }) => assert_eq!(message.as_deref(), Some("Fill in the disposition")),
+        other => panic!("{other:?}"),
+    }
+    s.interaction().unblock_markdone(id.clone()).await.unwrap();
+    // User data only on live interactions.
+    assert!(matches!(s.interaction().set_user_data(id.clone(), BTreeMap::new()).await, Err(Error::Rejected { .. })));
+    s.interaction().markdone(id.clone()).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await.0, InteractionEventType::Removed);
+    assert!(s.interaction().get_by_interaction_id(id.clone()).await.unwrap().is_none());
+    match s.voice().answer(id).await {
+        Err(Error::Rejected { message, .. }) => assert_eq!(message.as_deref(), Some("Error: Interaction not found.")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn consult_then_transfer_and_cases() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let id = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
+    s.voice().answer(id.clone()).await.unwrap();
+    for _ in 0..3 {
+        let _ = interaction_event(&mut calls).await;
+    }
+    let target = cxwire_model::scapi::types::TargetQuery::to(cxwire_model::scapi::types::TargetType::Agent, "emp2002");
+    s.interaction().consult(id.clone(), target, None, None).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Held, InteractionState::Held));
+    assert_eq!(interaction_event(&mut calls).await.0, InteractionEventType::Added);
+    let interactions = s.interaction().get_interactions().await.unwrap();
+    let consult = interactions.iter().find(|i| i.is_consultation == Some(true)).unwrap();
+    assert_eq!(consult.parent_interaction_id.as_deref(), Some(id.as_str()));
+    let consult_id = consult.interaction_id.clone().unwrap();
+    s.interaction().complete_transfer(consult_id.clone()).await.unwrap();
+    let parent = s.interaction().get_by_interaction_id(id.clone()).await.unwrap().unwrap();
+    assert_eq!(parent.state, Some(InteractionState::Idle));
+    assert!(s.interaction().get_by_interaction_id(consult_id).await.unwrap().is_none());
+
+    let case = parent.case_id.unwrap();
+    s.interaction().select_case_by_case_id(case.clone()).await.unwrap();
+    let mut saw_selected = false;
+    for _ in 0..20 {
+        let frame = next_event(&mut calls).await;
+        if let Event::Interaction(e) = &frame.event
+            && e.event_type == Some(InteractionEventType::CaseSelected)
+        {
+            assert_eq!(e.selected_case_id.as_deref(), Some(case.as_str()));
+            saw_selected = true;
+            break;
+        }
+    }
+    assert!(saw_selected);
+}
+
+#[tokio::test]
+async fn toasts_dialogs_views_and_button_clicks() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    let mut system = s.subscribe(["system"]).await.unwrap();
+    let toast = ToastParameters {
+        title: "Callback".into(),
+        buttons: Some(vec!["Accept".into(), "Later".into()]),
+        ..Default::default()
+    };
+    let id = s.system().popup_toast(toast.clone()).await.unwrap();
+    assert!(s.system().update_toast(id.clone(), toast).await.unwrap());
+    sim.click_toast_button(&id, 1).await.unwrap();
+    loop {
+        let frame = next_event(&mut system).await;
+        if let Event::System(e) = &frame.event
+            && e.event_type == Some(SystemEventType::CustomToastButtonClick)
+        {
+            assert_eq!((e.custom_toast_id.as_deref(), e.button_index), (Some(id.as_str()), Some(1)));
+            break;
+        }
+    }
+    assert!(sim.click_toast_button(&id, 2).await.is_err());
+    assert!(s.system().close_toast(id.clone()).await.unwrap());
+    assert!(!s.system().close_toast(id).await.unwrap());
+
+    let dialog = s.system().open_dialog("https://crm.example/popup", Default::default()).await.unwrap().unwrap();
+    assert!(s.system().close_dialog(dialog).await.unwrap());
+    assert_eq!(s.system().open_dialog("", Default::default()).await.unwrap(), None);
+    let view = cxwire_model::scapi::types::ApplicationMenuView {
+        name: "crm".into(),
+        label: Some("CRM".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.system().update_view_in_application_menu_bar(view).await.unwrap(), "crm");
+    let no_label = cxwire_model::scapi::types::ApplicationMenuView { name: "x".into(), ..Default::default() };
+    assert!(s.system().update_view_in_application_menu_bar(no_label).await.is_err());
+}
+
+#[tokio::test]
+async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let first = session(&sim).await;
+    assert!(first.system().is_frame_leading().await.unwrap());
+    let second = session(&sim).await;
+    let mut second_system = second.subscribe(["system"]).await.unwrap();
+    assert!(second.system().is_frame_following().await.unwrap());
+    assert!(second.system().is_last_active_frame().await.unwrap());
+    assert!(
+        !first.system().is_last_active_frame().await.unwrap() || first.system().is_last_active_frame().await.unwrap()
+    );
+
+    let mut inbox = second.subscribe(["messenger:ops"]).await.unwrap();
+    first.messenger().broadcast_message("ops", json!({"foo": "A foo text.", "bar": 1234})).await.unwrap();
+    let frame = next_event(&mut inbox).await;
+    assert!(
+        matches!(&frame.event, Event::Messenger { channel, message: Some(m) } if channel == "ops" && m["bar"] == 1234)
+    );
+
+    // The leader leaves: an election, and the second frame leads.
+    first.close().await;
+    drop(first);
+    let mut states = Vec::new();
+    while states.len() < 2 {
+        let frame = next_event(&mut second_system).await;
+        if let Event::System(e) = &frame.event
+            && let Some(state) = &e.frame_state
+        {
+            states.push(state.clone());
+        }
+    }
+    assert_eq!(states, [FrameState::Negotiating, FrameState::Leading]);
+    assert!(second.system().is_frame_leading().await.unwrap());
+}
+
+#[tokio::test]
+async fn security_options_are_enforced() {
+    let mut config = SimConfig::default();
+    // Connections from the test carry no Origin header: the origin reads as "null".
+    config.security.insert("accepted-web-content-origins".into(), "http://crm.example (agent.*)".into());
+    config.security.insert("rate-limit.agent.getState".into(), "2".into());
+    config.security.insert("rate-limit-quarantine-delay".into(), "30".into());
+    config.security.insert("user-data.write-allowed".into(), "Key1".into());
+    let sim = Simulator::start("127.0.0.1:0", config).await.unwrap();
+    let s = session(&sim).await;
+    match s.agent().get().await {
+        Err(Error::Rejected { message, .. }) => assert!(message.unwrap().contains("may not use 'agent.get'")),
+        other => panic!("{other:?}"),
+    }
+
+    let mut config = SimConfig::default();
+    config.security.insert("accepted-web-content-origins".into(), "*".into());
+    config.security.insert("rate-limit.agent.getState".into(), "2".into());
+    config.security.insert("rate-limit-quarantine-delay".into(), "30".into());
+    config.security.insert("user-data.write-allowed".into(), "Key1".into());
+    config.security.insert("user-data.read-allowed".into(), "Key1".into());
+    let sim = Simulator::start("127.0.0.1:0", config).await.unwrap();
+    let s = session(&sim).await;
+    s.agent().get_state().await.unwrap();
+    s.agent().get_state().await.unwrap();
+    match s.agent().get_state().await {
+        Err(Error::RateLimited { limited, quarantine, .. }) => {
+            assert_eq!((limited.as_str(), quarantine), ("agent.getState", Some(30)))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Further requests of that type are ignored: no answer, so the call times out.
+    let ignored = s.agent().with_timeout(Duration::from_millis(300)).get_state().await;
+    assert!(matches!(ignored, Err(Error::Timeout { .. })), "{ignored:?}");
+    // The JWT is not granted by '*'.
+    assert!(matches!(s.auth().get_jwt_token().await, Err(Error::Rejected { .. })));
+
+    let id = sim
+        .inject_inbound_call(
+            "+14155550123",
+            "5001",
+            [("Key1".to_owned(), json!("a")), ("Secret".to_owned(), json!("b"))].into(),
+        )
+        .await
+        .unwrap();
+    s.voice().answer(id.clone()).await.unwrap();
+    assert!(matches!(
+        s.interaction().set_user_data(id.clone(), [("Key2".to_owned(), json!(1))].into()).await,
+        Err(Error::Rejected { .. })
+    ));
+    s.interaction().set_user_data(id.clone(), [("Key1".to_owned(), json!("b"))].into()).await.unwrap();
+    let call = s.interaction().get_by_interaction_id(id).await.unwrap().unwrap();
+    let keys: Vec<String> = call.user_data.unwrap().into_keys().collect();
+    assert_eq!(keys, ["Key1"], "read-allowed filters the answer");
+}
+
+#[tokio::test]
+async fn bad_frames_get_an_error_answer_and_the_connection_stays_up() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    match s.call_raw("agent.setState", vec![json!(5)]).await {
+        Err(Error::Rejected { message, .. }) => {
+            assert!(message.unwrap().contains("stateOperationName"), "wrong type named")
+        }
+        other => panic!("{other:?}"),
+    }
+    match s.call_raw("agent.setState", vec![]).await {
+        Err(Error::Rejected { message, .. }) => assert!(message.unwrap().contains("takes 1 parameter")),
+        other => panic!("{other:?}"),
+    }
+    match s.call_raw("future.request", vec![]).await {
+        Err(Error::Rejected { message, .. }) => assert!(message.unwrap().contains("unknown request")),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.system().am_i_visible().await.unwrap());
+    assert_eq!(s.agent().get().await.unwrap().username.as_deref(), Some("klindgren"));
+    assert!(s.frame_id().is_some(), "the simulator assigns a frame id");
+}

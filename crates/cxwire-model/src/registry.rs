@@ -497,6 +497,8 @@ fn answer_schema<R: ServiceRequest>() -> Schema {
     patch(schema, |obj| {
         obj.insert("title".into(), json!(format!("{} answer", R::NAME)));
         set_property(obj, "request", json!({ "const": R::NAME }));
+        // A frame with parameters is a request, never an answer.
+        obj.insert("not".into(), json!({ "required": ["parameters"] }));
     })
 }
 
@@ -657,6 +659,9 @@ fn decode_request<R: ServiceRequest>(text: &str) -> Result<Decoded, DecodeError>
 }
 
 fn decode_answer<R: ServiceRequest>(text: &str) -> Result<Decoded, DecodeError> {
+    if serde_json::from_str::<Value>(text).is_ok_and(|v| v.get("parameters").is_some()) {
+        return Err(wrong_kind("a frame with parameters is a request, not an answer"));
+    }
     let WorkspaceMessage::Answer(frame) = WorkspaceMessage::decode(text)? else {
         return Err(wrong_kind("not an answer frame"));
     };

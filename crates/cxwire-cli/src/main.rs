@@ -1,0 +1,411 @@
+//! `cxwire`: run the demo on the embedded simulator, run the simulator, send requests and listen
+//! to events over WebSocket, run the bridge acceptor, list and validate messages against the
+//! schemas, and explain security options.
+//!
+//! Exit codes: 0 success; 1 the operation failed (an `errorMessage`, an invalid document, a demo
+//! step that did not behave); 2 usage error; 3 connection or I/O failure.
+
+mod demo;
+mod out;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use cxwire_model::registry;
+use cxwire_ws::{ConnectOptions, ReconnectPolicy, SubscriptionItem};
+use serde_json::Value;
+
+/// cxwire: contact-center integration protocols from the command line.
+#[derive(Parser)]
+#[command(name = "cxwire", version, about, long_about = None, after_help = EXIT_CODES)]
+struct Cli {
+    /// Never colour the output (colour is also off when stdout is not a terminal).
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 the operation failed (errorMessage, invalid document, demo step); 2 usage; 3 connection or I/O.";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Walk an agent shift end to end on the embedded simulator and print its timeline.
+    Demo {
+        /// Print the frames as JSON lines instead of the timeline.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the simulator until Ctrl-C, printing its URLs.
+    Sim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9300")]
+        listen: String,
+        /// Security options as `key=value` (e.g. `accepted-web-content-origins=*`); repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+    },
+    /// Send one request over WebSocket and print the answer's data.
+    Call {
+        /// The Service Client WebSocket URL, e.g. ws://127.0.0.1:9300/ws.
+        url: String,
+        /// The request name, e.g. agent.getState.
+        request: String,
+        /// The parameters as a JSON array (or one JSON value).
+        params: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Subscribe to topics and print events as JSON lines until interrupted.
+    Listen {
+        /// The Service Client WebSocket URL.
+        url: String,
+        /// Topics: agent, interaction, media, outbound, system, markdone, messenger:<channel>.
+        #[arg(required = true)]
+        topics: Vec<String>,
+    },
+    /// Run the bridge acceptor and log connected desktops.
+    Bridge {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9400")]
+        listen: String,
+    },
+    /// List the JSON Schemas, or print one.
+    Schema {
+        /// A schema id (e.g. scapi/request/agent.setState) or a wire name (e.g. agent.setState).
+        name: Option<String>,
+    },
+    /// Decide what kind of message a JSON document is and validate it.
+    Validate {
+        /// A file, or `-` for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Explain security options.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Explain, per origin, which requests `accepted-web-content-origins` allows.
+    Check {
+        /// The option's value, e.g. 'http://a, http://b (agent.*, voice.dial)'.
+        value: String,
+    },
+}
+
+/// A failure with its exit code and an optional hint.
+struct Failure {
+    code: u8,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    fn failed(message: impl Into<String>) -> Self {
+        Self { code: 1, message: message.into(), hint: None }
+    }
+    fn io(message: impl Into<String>) -> Self {
+        Self { code: 3, message: message.into(), hint: None }
+    }
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into(), hint: None }
+    }
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+fn ws_failure(e: cxwire_ws::Error) -> Failure {
+    match e {
+        cxwire_ws::Error::Rejected { .. }
+        | cxwire_ws::Error::RateLimited { .. }
+        | cxwire_ws::Error::Undecodable { .. } => Failure::failed(e.to_string()),
+        cxwire_ws::Error::WebSocket(_) | cxwire_ws::Error::Io(_) => {
+            Failure::io(e.to_string()).hint("is a simulator or bridge running there? try `cxwire sim`")
+        }
+        _ => Failure::io(e.to_string()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = !cli.no_color && out::stdout_is_terminal();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return report(Failure::io(format!("cannot start the runtime: {e}"))),
+    };
+    let result = runtime.block_on(run(cli.command, color));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+fn report(failure: Failure) -> ExitCode {
+    eprintln!("error: {}", failure.message);
+    if let Some(hint) = failure.hint {
+        eprintln!("hint: {hint}");
+    }
+    ExitCode::from(failure.code)
+}
+
+async fn run(command: Command, color: bool) -> Result<(), Failure> {
+    match command {
+        Command::Demo { json } => demo::run(out::Printer::new(color, json)).await,
+        Command::Sim { listen, options } => sim(&listen, &options).await,
+        Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
+        Command::Listen { url, topics } => listen(&url, topics).await,
+        Command::Bridge { listen } => bridge(&listen).await,
+        Command::Schema { name } => schema(name.as_deref()),
+        Command::Validate { file } => validate(&file),
+        Command::Policy { command: PolicyCommand::Check { value } } => policy_check(&value),
+    }
+}
+
+async fn sim(listen: &str, options: &[String]) -> Result<(), Failure> {
+    let mut config = cxwire_sim::SimConfig::default();
+    for option in options {
+        let (k, v) = option.split_once('=').ok_or_else(|| Failure::usage(format!("`{option}` is not KEY=VALUE")))?;
+        config.security.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
+    let sim = cxwire_sim::Simulator::start(listen, config).await.map_err(|e| Failure::io(e.to_string()))?;
+    println!("Service Client WebSocket: {}", sim.ws_url());
+    println!("bridge page (as web content): http://{}/bridge.html", sim.ws_addr());
+    println!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c().await.map_err(|e| Failure::io(e.to_string()))?;
+    println!("stopping");
+    drop(sim);
+    Ok(())
+}
+
+fn connect_options() -> ConnectOptions {
+    ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() }
+}
+
+async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> Result<(), Failure> {
+    let parameters = match params {
+        None => Vec::new(),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => items,
+            Ok(one) => vec![one],
+            Err(e) => {
+                return Err(
+                    Failure::usage(format!("PARAMS_JSON is not JSON: {e}")).hint(r#"e.g. '["1", {"key": "value"}]'"#)
+                );
+            }
+        },
+    };
+    let session = cxwire_ws::connect_with(url, connect_options()).await.map_err(ws_failure)?;
+    let raw = cxwire_model::scapi::Request::Raw(cxwire_model::scapi::RawRequest::new(request, parameters));
+    let data = session.call_request(raw, Some(Duration::from_secs(timeout))).await.map_err(ws_failure)?;
+    println!("{}", serde_json::to_string_pretty(&data.unwrap_or(Value::Null)).unwrap_or_default());
+    Ok(())
+}
+
+async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
+    let session = cxwire_ws::connect_with(url, connect_options()).await.map_err(ws_failure)?;
+    let mut events = session.subscribe(topics).await.map_err(ws_failure)?;
+    loop {
+        tokio::select! {
+            item = events.recv() => match item {
+                Some(SubscriptionItem::Event(frame)) => println!("{}", serde_json::to_string(&*frame).unwrap_or_default()),
+                Some(SubscriptionItem::Lagged(n)) => eprintln!("warning: missed {n} events"),
+                None => return Err(Failure::io("the connection ended")),
+            },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+async fn bridge(listen: &str) -> Result<(), Failure> {
+    let mut acceptor = cxwire_ws::Acceptor::bind(listen, cxwire_ws::AcceptorConfig::default())
+        .await
+        .map_err(|e| Failure::io(e.to_string()))?;
+    println!("bridge page to configure as Workspace web content: {}", acceptor.bridge_url());
+    println!("  (add ?targetOrigin=<Workspace origin> and e.g. &agent=<id>; accept this page's origin in");
+    println!("   service-client-api.accepted-web-content-origins)");
+    loop {
+        tokio::select! {
+            accepted = acceptor.accept() => match accepted {
+                Some(a) => println!("desktop connected from {} origin {} {:?}", a.peer.addr, a.peer.origin.as_deref().unwrap_or("-"), a.peer.query),
+                None => return Err(Failure::io("the listener failed")),
+            },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+fn schema(name: Option<&str>) -> Result<(), Failure> {
+    let entries = registry::entries();
+    let Some(name) = name else {
+        for e in &entries {
+            println!("{:<55} {}", e.id, e.wire_name);
+        }
+        return Ok(());
+    };
+    let matches: Vec<_> = entries.iter().filter(|e| e.id == name || e.wire_name == name).collect();
+    match matches.as_slice() {
+        [] => Err(Failure::failed(format!("no schema named `{name}`")).hint("`cxwire schema` lists them")),
+        [one] => {
+            println!("{}", serde_json::to_string_pretty(&one.schema().to_value()).unwrap_or_default());
+            Ok(())
+        }
+        many => {
+            for e in many {
+                println!("{}", e.id);
+            }
+            Err(Failure::failed(format!("`{name}` names {} schemas; give one id", many.len())))
+        }
+    }
+}
+
+fn validate(file: &str) -> Result<(), Failure> {
+    let text = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::io(e.to_string()))?;
+        text
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Failure::io(format!("cannot read {file}: {e}")))?
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| Failure::failed(format!("not JSON: {e}")))?;
+    let candidates = candidates(&value);
+    // Every candidate kind's verdict: its schema errors (with JSON paths) and the typed decode.
+    let mut verdicts = Vec::new();
+    let mut valid = Vec::new();
+    for entry in candidates {
+        let schema = entry.schema().to_value();
+        let Ok(validator) = jsonschema::validator_for(&schema) else { continue };
+        let mut errors: Vec<String> =
+            validator.iter_errors(&value).map(|e| format!("at {}: {e}", e.instance_path())).collect();
+        if let Err(e) = entry.decode(&text) {
+            errors.push(e.to_string());
+        }
+        if errors.is_empty() {
+            valid.push((fit(&schema, &value), entry));
+        } else {
+            verdicts.push((entry, errors));
+        }
+    }
+    // Best fit first; the sort is stable, so ties keep the registry's order.
+    valid.sort_by_key(|(fit, _)| std::cmp::Reverse(*fit));
+    if let Some(((_, first), rest)) = valid.split_first() {
+        println!("valid: {} ({})", first.id, first.wire_name);
+        let others: Vec<&str> = rest.iter().take(5).map(|(_, e)| e.id.as_str()).collect();
+        if !others.is_empty() {
+            let more = rest.len().saturating_sub(others.len());
+            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            println!("  also valid as: {}{tail}", others.join(", "));
+        }
+        return Ok(());
+    }
+    let Some((entry, errors)) = verdicts.iter().min_by_key(|(_, errors)| errors.len()) else {
+        return Err(Failure::failed("no kind of message matches this document"));
+    };
+    println!("invalid: closest kind {} ({})", entry.id, entry.wire_name);
+    for e in errors {
+        println!("  {e}");
+    }
+    Err(Failure::failed(format!("{} error(s)", errors.len())))
+}
+
+/// How well a kind fits a document it accepts: the document's keys that the kind requires
+/// count most, keys it documents count, keys it does not know count against it (a map kind,
+/// with no properties, knows every key). For frames, the `userAgent` says which side sent it.
+fn fit(schema: &Value, value: &Value) -> i64 {
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let keys: Vec<&String> = value.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let properties = schema["properties"].as_object();
+    let required: Vec<&str> =
+        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let (known, unknown) = match properties {
+        Some(p) => {
+            let known = keys.iter().filter(|k| p.contains_key(k.as_str())).count();
+            (known, keys.len() - known)
+        }
+        None if schema["additionalProperties"].is_object() => (keys.len(), 0),
+        None => (0, keys.len()),
+    };
+    let required_present = keys.iter().filter(|k| required.contains(&k.as_str())).count();
+    let title = schema["title"].as_str().unwrap_or_default();
+    let side = match value.get("userAgent").and_then(Value::as_str) {
+        Some(agent) if agent == cxwire_model::scapi::SERVER_USER_AGENT && title.ends_with(" answer") => 4,
+        Some(agent) if agent == cxwire_model::scapi::CLIENT_USER_AGENT && title.ends_with(" request") => 4,
+        _ => 0,
+    };
+    // An answer is told apart from a request by its result keys too.
+    let result = if title.ends_with(" answer") && (value.get("errorMessage").is_some() || value.get("data").is_some()) {
+        4
+    } else {
+        0
+    };
+    3 * count(required_present) + 2 * count(known) - count(unknown) + side + result
+}
+
+/// The kinds a document can be, from what it says about itself: a Service Client frame names
+/// its `request` or `event` (or carries envelope keys); anything else is an HTTP body, a widgets
+/// option object or a b+s Connects payload.
+fn candidates(value: &Value) -> Vec<registry::SchemaEntry> {
+    use registry::Kind;
+    let entries = registry::entries();
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    let keep =
+        |f: &dyn Fn(&registry::SchemaEntry) -> bool| entries.iter().filter(|e| f(e)).cloned().collect::<Vec<_>>();
+    if let Some(event) = text("event") {
+        return keep(&|e| match e.kind {
+            Kind::Event => {
+                e.wire_name == event || (e.wire_name == "messenger:<channel>" && event.starts_with("messenger:"))
+            }
+            Kind::Envelope => e.wire_name == event,
+            Kind::Connects => e.id == "connects/agent-state-change" || e.id == "connects/workitem-event",
+            _ => false,
+        });
+    }
+    if let Some(request) = text("request") {
+        let found =
+            keep(&|e| e.wire_name == request && matches!(e.kind, Kind::Request | Kind::Answer | Kind::Connects));
+        if !found.is_empty() {
+            // A frame with parameters or without a referenceId reads first as a request.
+            return found;
+        }
+        return keep(&|e| matches!(e.kind, Kind::Request | Kind::Answer));
+    }
+    if value.get("referenceId").is_some() || value.get("frameId").is_some() || value.get("errorMessage").is_some() {
+        return keep(&|e| matches!(e.kind, Kind::Envelope | Kind::Answer));
+    }
+    keep(&|e| matches!(e.kind, Kind::HttpBody | Kind::Widgets | Kind::Connects))
+}
+
+fn policy_check(value: &str) -> Result<(), Failure> {
+    let policy = cxwire_policy::OriginPolicy::parse(value).map_err(|e| {
+        Failure::failed(e.to_string())
+            .hint("syntax: origin [(filter, ...)], ...  with filters *, namespace.* or namespace.method")
+    })?;
+    for warning in policy.warnings() {
+        println!("warning: {warning}");
+    }
+    let mut origins: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in policy.entries() {
+        let origin = entry.origin().unwrap_or("*").to_owned();
+        let probe = entry.origin().unwrap_or("https://any.example");
+        origins.insert(origin, policy.allowed_services(probe).unwrap_or_default());
+    }
+    for (origin, allowed) in origins {
+        let jwt = if allowed.iter().any(|r| r == "auth.getJwtToken") { "yes" } else { "no (must be named)" };
+        println!(
+            "{origin}: {} of {} requests; auth.getJwtToken: {jwt}",
+            allowed.len(),
+            cxwire_model::scapi::REQUEST_NAMES.len()
+        );
+        println!("  {}", allowed.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! The `cxwire` binary end to end: demo, validate, call and listen against a running simulator,
+//! schema, policy check.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn cxwire(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cxwire")).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+#[test]
+fn the_demo_walks_the_shift_and_exits_zero() {
+    let out = cxwire(&["demo"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("every step behaved as expected"));
+    assert!(!stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
+
+    let out = cxwire(&["demo", "--json"]);
+    assert!(out.status.success());
+    for line in text(&out.stdout).lines().filter(|l| !l.is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(value["kind"].is_string());
+    }
+}
+
+#[test]
+fn validate_accepts_every_fixture_and_rejects_broken_ones_with_paths() {
+    let mut checked = 0;
+    for dir in std::fs::read_dir(fixtures().join("scapi/request"))
+        .unwrap()
+        .chain(std::fs::read_dir(fixtures().join("connects")).unwrap())
+    {
+        let dir = dir.unwrap().path();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let out = cxwire(&["validate", file.to_str().unwrap()]);
+            assert!(out.status.success(), "{}: {}", file.display(), text(&out.stdout));
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+
+    let broken = r#"{"request":"interaction.setUserData","parameters":["1", "not an object"],"referenceId":"3"}"#;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(["validate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), broken.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("scapi/request/interaction.setUserData") && stdout.contains("parameters"), "{stdout}");
+    assert!(stdout.contains("at /parameters/1") || stdout.contains("parameters[1]"), "{stdout}");
+}
+
+#[test]
+fn schema_lists_and_prints() {
+    let out = cxwire(&["schema"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).lines().count() >= 195);
+    let out = cxwire(&["schema", "agent.setState"]);
+    assert_eq!(out.status.code(), Some(1), "two schemas share the wire name");
+    let out = cxwire(&["schema", "scapi/request/agent.setState"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["properties"]["request"]["const"], "agent.setState");
+}
+
+#[test]
+fn policy_check_explains_the_seed_example_and_points_at_errors() {
+    let out = cxwire(&[
+        "policy",
+        "check",
+        "http://my-web-server0, http://my-web-server1 (*), http://my-web-server2 (agent.*, voice.dial), http://my-web-server3 (agent.*, interaction.*)",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let server2 = stdout.lines().skip_while(|l| !l.starts_with("http://my-web-server2")).nth(1).unwrap();
+    for request in ["agent.get", "agent.getStateList", "agent.setState", "agent.getState", "voice.dial"] {
+        assert!(server2.contains(request), "{server2}");
+    }
+    assert!(!server2.contains("interaction."), "{server2}");
+    let out = cxwire(&["policy", "check", "https://genesyspureengage.github.io (*, auth.getJwtToken)"]);
+    assert!(text(&out.stdout).contains("auth.getJwtToken: yes"));
+
+    let out = cxwire(&["policy", "check", "http://a (agent.*"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: ") && stderr.contains("column") && stderr.contains("hint:"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_and_listen_against_a_running_simulator() {
+    let sim = cxwire_sim::Simulator::start("127.0.0.1:0", cxwire_sim::SimConfig::default()).await.unwrap();
+    let url = sim.ws_url();
+
+    let out = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cxwire(&["call", &url, "agent.getState"])
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(state["operationName"], "NotReady");
+
+    let out = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cxwire(&["call", &url, "agent.setState", r#"["NoSuchState"]"#])
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown state operation name"));
+
+    let out = tokio::task::spawn_blocking(|| cxwire(&["call", "ws://127.0.0.1:1/ws", "agent.get"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(3));
+
+    // listen prints events as JSON lines.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(["listen", &url, "agent"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let options = cxwire_ws::ConnectOptions { reconnect: cxwire_ws::ReconnectPolicy::never(), ..Default::default() };
+    let session = cxwire_ws::connect_with(&url, options).await.unwrap();
+    // Change the state until the listener (once subscribed) reports it; bounded.
+    let mut line = None;
+    for _ in 0..50 {
+        session.agent().set_state("Ready").await.unwrap();
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            line = Some(l);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("an event line from cxwire listen");
+    let frame: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(frame["event"], "agent");
+    assert_eq!(frame["data"]["eventType"], "STATE_CHANGED");
+}

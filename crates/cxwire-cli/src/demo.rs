@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cxwire_model::scapi::types::{InteractionState, StateType, TargetQuery, TargetType, ToastParameters};
-use cxwire_model::scapi::{Event, EventFrame, InteractionEventType, SystemEventType};
-use cxwire_sim::{SimConfig, Simulator};
+use cxwire_model::scapi::types::{CallbackType, InteractionState, StateType, TargetQuery, TargetType, ToastParameters};
+use cxwire_model::scapi::{Event, EventFrame, InteractionEventType, OutboundEventType, SystemEventType};
+use cxwire_sim::{PreviewMode, SimConfig, Simulator};
 use cxwire_ws::{ConnectOptions, ReconnectPolicy, Session, Subscription, SubscriptionItem};
 use serde_json::{Value, json};
 
@@ -153,6 +153,57 @@ pub(crate) async fn run(out: Printer) -> Result<(), Failure> {
         })
         .await?;
     call!(shift, "system.closeToast", json!([toast_id]), shift.session.system().close_toast(toast_id.clone()));
+
+    shift.out.step("An outbound preview record is called, given a result and rescheduled");
+    let campaign = "Offer of the Month";
+    sim.campaign(campaign, OutboundEventType::CampaignStarted, Some("Preview"))
+        .await
+        .map_err(|e| Failure::io(e.to_string()))?;
+    shift
+        .expect(
+            "campaign started",
+            |e| matches!(e, Event::Outbound(o) if o.event_type == Some(OutboundEventType::CampaignStarted)),
+        )
+        .await?;
+    let record = sim.preview_record(PreviewMode::Pull, Some(campaign)).await.map_err(|e| step_failed(e.to_string()))?;
+    call!(shift, "outbound.getPreviewRecord", json!([campaign]), shift.session.outbound().get_preview_record(campaign));
+    shift
+        .interaction("preview record received", InteractionEventType::Previewing, InteractionState::Previewing)
+        .await?;
+    call!(
+        shift,
+        "outbound.callPreviewRecord",
+        json!([record, 283]),
+        shift.session.outbound().call_preview_record(record.clone(), 283)
+    );
+    let call = shift.interaction("record dialed", InteractionEventType::Dialing, InteractionState::Dialing).await?;
+    let results =
+        call!(shift, "outbound.getListOfCallResults", json!([]), shift.session.outbound().get_list_of_call_results());
+    let answered = results
+        .get("ANSWER")
+        .or_else(|| results.get("OK"))
+        .copied()
+        .ok_or_else(|| step_failed("no ANSWER call result"))?;
+    call!(
+        shift,
+        "outbound.setCallResult",
+        json!([record, answered]),
+        shift.session.outbound().set_call_result(record.clone(), answered)
+    );
+    call!(
+        shift,
+        "outbound.rescheduleRecord",
+        json!([record, 283, "11/24/2026 15:30", "PERSONAL"]),
+        shift.session.outbound().reschedule_record(record.clone(), 283, "11/24/2026 15:30", CallbackType::Personal)
+    );
+    call!(shift, "voice.hangUp", json!([call]), shift.session.voice().hang_up(call.clone()));
+    call!(shift, "interaction.markdone", json!([record]), shift.session.interaction().markdone(record.clone()));
+    shift
+        .expect(
+            "mark done applied to the record",
+            |e| matches!(e, Event::Interaction(i) if i.event_type == Some(InteractionEventType::MarkdoneApply)),
+        )
+        .await?;
 
     shift.out.step("Not Ready for a break");
     call!(shift, "agent.setState", json!(["NotReadyBreak"]), shift.session.agent().set_state("NotReadyBreak"));

@@ -5,4 +5,5 @@ pub mod outbound;
 mod server;
 pub mod workspace;
 
+pub use outbound::PreviewMode;
 pub use server::{SimConfig, SimError, Simulator};

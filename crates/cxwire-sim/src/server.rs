@@ -17,6 +17,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use cxwire_model::scapi::types::Campaign;
+use cxwire_model::scapi::{InteractionEvent, OutboundEvent, OutboundEventType};
+
+use crate::options::OptionStore;
+use crate::outbound::{NewPreviewRecord, OutboundDesk, PreviewMode};
 use crate::workspace::{Answer, ConnId, DesktopConfig, Step, Workspace};
 
 /// Errors of the simulator.
@@ -47,6 +52,8 @@ pub struct SimConfig {
     pub security: BTreeMap<String, String>,
     /// The WebSocket listener's settings.
     pub websocket: AcceptorConfig,
+    /// Configuration options (`configuration.getOption`); the seed's example when not set.
+    pub options: Option<OptionStore>,
 }
 
 enum Input {
@@ -63,6 +70,8 @@ enum Control {
     Realtime { state: RealtimeConnectionState, reply: oneshot::Sender<()> },
     ToastClick { toast: String, button: u32, reply: oneshot::Sender<Result<(), String>> },
     Interactions { reply: oneshot::Sender<Vec<Interaction>> },
+    Campaign { name: String, change: OutboundEventType, mode: Option<String>, reply: oneshot::Sender<()> },
+    PreviewRecord { mode: PreviewMode, campaign: Option<String>, reply: oneshot::Sender<Result<String, String>> },
 }
 
 /// A running simulator. Dropping it stops it.
@@ -97,6 +106,9 @@ impl Simulator {
         let (input, inputs) = mpsc::channel(1024);
         let actor = Actor {
             workspace: Workspace::new(config.desktop),
+            options: config.options.unwrap_or_else(OptionStore::seed_example),
+            outbound: OutboundDesk::new(),
+            campaigns: BTreeMap::new(),
             security,
             started: Instant::now(),
             connections: BTreeMap::new(),
@@ -166,6 +178,29 @@ impl Simulator {
             .map_err(SimError::Refused)
     }
 
+    /// A campaign is loaded, started (with its dialing mode), stopped or unloaded (an
+    /// `outbound` event; `outbound.getCampaigns` lists the loaded ones).
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn campaign(&self, name: &str, change: OutboundEventType, mode: Option<&str>) -> Result<(), SimError> {
+        self.control(|reply| Control::Campaign { name: name.into(), change, mode: mode.map(str::to_owned), reply })
+            .await
+    }
+
+    /// A preview record arrives: with `campaign`, a Pull Preview record is queued for
+    /// `outbound.getPreviewRecord`; otherwise a record of `mode` is pushed to the agent now.
+    /// Returns the record's interaction id. The record is the seed's example (a chain of two
+    /// records, the fixture's fields).
+    ///
+    /// # Errors
+    /// The record is refused (e.g. direct push preview is not started); the simulator has stopped.
+    pub async fn preview_record(&self, mode: PreviewMode, campaign: Option<&str>) -> Result<String, SimError> {
+        self.control(|reply| Control::PreviewRecord { mode, campaign: campaign.map(str::to_owned), reply })
+            .await?
+            .map_err(SimError::Refused)
+    }
+
     /// The interactions on the desktop.
     ///
     /// # Errors
@@ -231,6 +266,9 @@ impl Connection {
 
 struct Actor {
     workspace: Workspace,
+    options: OptionStore,
+    outbound: OutboundDesk,
+    campaigns: BTreeMap<String, Campaign>,
     security: SecurityOptions,
     started: Instant,
     connections: BTreeMap<ConnId, Connection>,
@@ -276,7 +314,60 @@ impl Actor {
                 let _ = reply.send(self.workspace.click_toast_button(&toast, button, step));
             }
             Control::Interactions { reply } => {
-                let _ = reply.send(self.workspace.interactions().into_iter().cloned().collect());
+                let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
+                all.extend(self.outbound.interactions());
+                let _ = reply.send(all);
+            }
+            Control::Campaign { name, change, mode, reply } => {
+                match change {
+                    OutboundEventType::CampaignUnloaded => {
+                        self.campaigns.remove(&name);
+                    }
+                    _ => {
+                        let state = match change {
+                            OutboundEventType::CampaignStarted => "Started",
+                            OutboundEventType::CampaignStopped => "Stopped",
+                            _ => "Loaded",
+                        };
+                        let entry = self
+                            .campaigns
+                            .entry(name.clone())
+                            .or_insert_with(|| Campaign { name: Some(name.clone()), ..Campaign::default() });
+                        entry.state = Some(state.to_owned());
+                        if mode.is_some() {
+                            entry.mode = mode.clone();
+                        }
+                    }
+                }
+                step.events.push(Event::Outbound(OutboundEvent {
+                    event_type: Some(change),
+                    campaign: Some(name),
+                    mode,
+                    ..OutboundEvent::default()
+                }));
+                let _ = reply.send(());
+            }
+            Control::PreviewRecord { mode, campaign, reply } => {
+                let id = self.workspace.allocate_interaction_id();
+                let mut record = NewPreviewRecord::example(mode, &id);
+                let result = match campaign {
+                    Some(campaign) => {
+                        if let Some(first) = record.chain.first_mut() {
+                            first.insert(crate::outbound::CAMPAIGN_KEY.to_owned(), Value::from(campaign));
+                        }
+                        self.outbound.queue_pull_record(record);
+                        Ok(id)
+                    }
+                    None => self
+                        .outbound
+                        .receive(record)
+                        .map(|events| {
+                            push_interaction_events(step, events);
+                            id
+                        })
+                        .map_err(|e| e.to_string()),
+                };
+                let _ = reply.send(result);
             }
         }
     }
@@ -368,6 +459,9 @@ impl Actor {
         {
             return Err(format!("Error: writing the key(s) {} is not allowed.", denied.join(", ")));
         }
+        if let Some(answer) = self.outbound_request(request, step) {
+            return answer;
+        }
         if let Some(answer) = self.workspace.handle(conn, request, step) {
             return match request {
                 Request::InteractionGetByInteractionId(_) | Request::InteractionGetInteractions(_) => {
@@ -396,6 +490,141 @@ impl Actor {
             }
             Request::Raw(r) => Err(format!("Error: unknown request '{}'.", r.name)),
             other => Err(format!("Error: '{}' is not simulated yet.", other.name())),
+        }
+    }
+
+    /// The requests the outbound desk and the option store answer, and the interaction requests
+    /// about outbound records and their calls.
+    fn outbound_request(&mut self, request: &Request, step: &mut Step) -> Option<Answer> {
+        use cxwire_model::scapi::Request as R;
+        let ok = |v: Option<Value>| -> Answer { Ok(v) };
+        let err = |e: crate::outbound::OutboundError| -> Answer { Err(e.to_string()) };
+        let now_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let known = |desk: &OutboundDesk, id: &str| desk.interaction(id).is_some() || desk.record(id).is_some();
+        Some(match request {
+            R::ConfigurationGetOption(r) => {
+                self.options.get_option(&r.options).map(|o| Some(json(&o))).map_err(|e| e.to_string())
+            }
+            R::ConfigurationGetContextualOption(r) => {
+                let user_data = self
+                    .workspace
+                    .interaction(&r.interaction_id)
+                    .cloned()
+                    .or_else(|| self.outbound.interaction(&r.interaction_id))
+                    .map(|i| i.user_data.unwrap_or_default());
+                self.options
+                    .get_contextual_option(&r.options, user_data.as_ref())
+                    .map(|o| Some(json(&o)))
+                    .map_err(|e| e.to_string())
+            }
+            R::OutboundGetCampaigns(_) => ok(Some(json(&self.campaigns.values().cloned().collect::<Vec<_>>()))),
+            R::OutboundGetPreviewRecord(r) => match self.outbound.get_preview_record(&r.campaign_name) {
+                Ok(events) => {
+                    push_interaction_events(step, events);
+                    ok(None)
+                }
+                Err(e) => err(e),
+            },
+            R::OutboundCallPreviewRecord(r) => {
+                let call = self.workspace.allocate_interaction_id();
+                match self.outbound.call(&r.interaction_id, r.record_handle, &call, now_ms) {
+                    Ok(events) => {
+                        push_interaction_events(step, events);
+                        ok(None)
+                    }
+                    Err(e) => err(e),
+                }
+            }
+            R::OutboundRejectPreviewRecord(r) => {
+                self.outbound_events(|d| d.reject_record(r.interaction_id.as_deref()), step)
+            }
+            R::OutboundCancelPreviewRecord(r) => {
+                self.outbound_events(|d| d.cancel_record(r.interaction_id.as_deref()), step)
+            }
+            R::OutboundStartDirectPushPreview(_) => {
+                self.outbound.start_direct_push_preview();
+                ok(None)
+            }
+            R::OutboundStopDirectPushPreview(_) => {
+                self.outbound.stop_direct_push_preview();
+                ok(None)
+            }
+            R::OutboundGetListOfCallResults(_) => ok(Some(json(self.outbound.call_results()))),
+            R::OutboundSetCallResult(r) => self
+                .outbound
+                .set_call_result(&r.interaction_id, r.call_result)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            R::OutboundGetCallResult(r) => {
+                self.outbound.call_result(&r.interaction_id).map(|n| Some(Value::from(n))).map_err(|e| e.to_string())
+            }
+            R::OutboundSetDoNotCall(r) => {
+                self.outbound.set_do_not_call(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
+            }
+            R::OutboundRemoveDoNotCall(r) => {
+                self.outbound.remove_do_not_call(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
+            }
+            R::OutboundRescheduleRecord(r) => self
+                .outbound
+                .reschedule_record(&r.interaction_id, r.record_handle, &r.reschedule_date, &r.callback_type)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            R::OutboundCancelReschedule(r) => {
+                self.outbound.cancel_reschedule(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
+            }
+            R::OutboundGetChainedRecords(r) => {
+                self.outbound.chained_records(&r.interaction_id).map(|c| Some(json(&c))).map_err(|e| e.to_string())
+            }
+            R::OutboundGetRecordFields(r) => {
+                self.outbound.record_fields(&r.interaction_id).map(|f| Some(json(&f))).map_err(|e| e.to_string())
+            }
+            R::OutboundUpdateRecordFields(r) => self
+                .outbound
+                .update_record_fields(&r.interaction_id, &r.record_data)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            // Interaction requests about outbound records and their calls.
+            R::InteractionMarkdone(r) if known(&self.outbound, &r.interaction_id) => {
+                match self.outbound.mark_done(&r.interaction_id) {
+                    Ok(done) => {
+                        push_interaction_events(step, done.events);
+                        ok(None)
+                    }
+                    Err(e) => err(e),
+                }
+            }
+            R::VoiceHangUp(r) if known(&self.outbound, &r.interaction_id) => {
+                match self.outbound.release(&r.interaction_id, now_ms) {
+                    Ok(events) => {
+                        push_interaction_events(step, events);
+                        ok(None)
+                    }
+                    Err(e) => err(e),
+                }
+            }
+            R::InteractionGetByInteractionId(r) if known(&self.outbound, &r.interaction_id) => {
+                ok(self.outbound.interaction(&r.interaction_id).map(|i| json(&i)))
+            }
+            R::InteractionGetInteractions(_) => {
+                let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
+                all.extend(self.outbound.interactions());
+                ok(Some(json(&all)))
+            }
+            _ => return None,
+        })
+    }
+
+    fn outbound_events(
+        &mut self,
+        f: impl FnOnce(&mut OutboundDesk) -> Result<Vec<InteractionEvent>, crate::outbound::OutboundError>,
+        step: &mut Step,
+    ) -> Answer {
+        match f(&mut self.outbound) {
+            Ok(events) => {
+                push_interaction_events(step, events);
+                Ok(None)
+            }
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -438,4 +667,12 @@ impl Actor {
             }
         }
     }
+}
+
+fn push_interaction_events(step: &mut Step, events: Vec<InteractionEvent>) {
+    step.events.extend(events.into_iter().map(Event::Interaction));
+}
+
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }

@@ -447,6 +447,14 @@ impl Workspace {
         })
     }
 
+    /// A new interaction id, from the same sequence as the desktop's own interactions (for the
+    /// outbound records and calls the outbound desk keeps).
+    pub fn allocate_interaction_id(&mut self) -> String {
+        let id = self.next_interaction.to_string();
+        self.next_interaction += 1;
+        id
+    }
+
     fn take_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;

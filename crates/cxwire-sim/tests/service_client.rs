@@ -281,3 +281,94 @@ async fn bad_frames_get_an_error_answer_and_the_connection_stays_up() {
     assert_eq!(s.agent().get().await.unwrap().username.as_deref(), Some("klindgren"));
     assert!(s.frame_id().is_some(), "the simulator assigns a frame id");
 }
+
+#[tokio::test]
+async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_done() {
+    use cxwire_model::scapi::OutboundEventType;
+    use cxwire_model::scapi::types::CallbackType;
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    let mut outbound = s.subscribe(["outbound"]).await.unwrap();
+    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+
+    sim.campaign("Offer of the Month", OutboundEventType::CampaignLoaded, None).await.unwrap();
+    sim.campaign("Offer of the Month", OutboundEventType::CampaignStarted, Some("Preview")).await.unwrap();
+    for expected in [OutboundEventType::CampaignLoaded, OutboundEventType::CampaignStarted] {
+        let frame = next_event(&mut outbound).await;
+        let Event::Outbound(e) = &frame.event else { panic!() };
+        assert_eq!((e.event_type.clone(), e.campaign.as_deref()), (Some(expected), Some("Offer of the Month")));
+    }
+    let campaigns = s.outbound().get_campaigns().await.unwrap();
+    assert_eq!(campaigns[0].state.as_deref(), Some("Started"));
+
+    let record = sim.preview_record(cxwire_sim::PreviewMode::Pull, Some("Offer of the Month")).await.unwrap();
+    assert!(matches!(s.outbound().get_preview_record("No Such Campaign").await, Err(Error::Rejected { .. })));
+    s.outbound().get_preview_record("Offer of the Month").await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Added, InteractionState::Previewing));
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Previewing, InteractionState::Previewing));
+
+    let fields = s.outbound().get_record_fields(record.clone()).await.unwrap();
+    assert!(!fields.is_empty());
+    let chained = s.outbound().get_chained_records(record.clone()).await.unwrap();
+    assert!(!chained.is_empty());
+
+    s.outbound().call_preview_record(record.clone(), 283).await.unwrap();
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Added, InteractionState::Dialing));
+    assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Dialing, InteractionState::Dialing));
+
+    let results = s.outbound().get_list_of_call_results().await.unwrap();
+    let answered = results.get("ANSWER").or_else(|| results.get("OK")).copied().unwrap();
+    s.outbound().set_call_result(record.clone(), answered).await.unwrap();
+    assert_eq!(s.outbound().get_call_result(record.clone()).await.unwrap(), answered);
+    assert!(matches!(
+        s.outbound().reschedule_record(record.clone(), 283, "13/45/2026 99:00", CallbackType::Personal).await,
+        Err(Error::Rejected { .. })
+    ));
+    s.outbound().reschedule_record(record.clone(), 283, "11/24/2026 15:30", CallbackType::Personal).await.unwrap();
+    s.outbound().set_do_not_call(record.clone()).await.unwrap();
+    assert!(matches!(s.outbound().set_call_result(record.clone(), answered).await, Err(Error::Rejected { .. })));
+
+    s.interaction().markdone(record.clone()).await.unwrap_err();
+    let all = s.interaction().get_interactions().await.unwrap();
+    let call = all
+        .iter()
+        .find(|i| i.interaction_id.as_deref() != Some(record.as_str()))
+        .unwrap()
+        .interaction_id
+        .clone()
+        .unwrap();
+    s.voice().hang_up(call).await.unwrap();
+    s.interaction().markdone(record.clone()).await.unwrap();
+    let mut types = Vec::new();
+    while types.last() != Some(&InteractionEventType::Removed)
+        || types.iter().filter(|t| **t == InteractionEventType::Removed).count() < 2
+    {
+        types.push(interaction_event(&mut calls).await.0);
+    }
+    assert!(types.contains(&InteractionEventType::MarkdoneApply), "{types:?}");
+}
+
+#[tokio::test]
+async fn configuration_options_and_the_seed_override_example() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let s = session(&sim).await;
+    let plain = s.configuration().get_option("interaction.case-data.frame-color").await.unwrap();
+    assert_eq!(
+        plain["interaction-workspace"]["interaction.case-data.frame-color"],
+        cxwire_model::scapi::types::OptionValue::Single("#FFBA00".into())
+    );
+    let id = sim
+        .inject_inbound_call("+1", "5001", [("IW_OverrideOptions".to_owned(), json!("CaseDataColor"))].into())
+        .await
+        .unwrap();
+    let contextual = s.configuration().get_contextual_option("interaction.case-data.frame-color", id).await.unwrap();
+    assert_eq!(
+        contextual["interaction-workspace"]["interaction.case-data.frame-color"],
+        cxwire_model::scapi::types::OptionValue::Single("#FF008000".into())
+    );
+    match s.configuration().get_contextual_option("interaction.case-data.frame-color", "999").await {
+        Err(Error::Rejected { message, .. }) => assert_eq!(message.as_deref(), Some("Error: Interaction not found.")),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(s.configuration().get_option("*.mark-done").await, Err(Error::Rejected { .. })));
+}

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cxwire_http::model::widgets::{AvailabilityOptions, CallbackConfig, RequestNumberOptions, ScheduleOptions};
+use cxwire_http::{CallbackService, ClickToCallService, wire_time};
 use cxwire_model::scapi::types::{CallbackType, InteractionState, StateType, TargetQuery, TargetType, ToastParameters};
 use cxwire_model::scapi::{Event, EventFrame, InteractionEventType, OutboundEventType, SystemEventType};
 use cxwire_sim::{PreviewMode, SimConfig, Simulator};
@@ -204,6 +206,57 @@ pub(crate) async fn run(out: Printer) -> Result<(), Failure> {
             |e| matches!(e, Event::Interaction(i) if i.event_type == Some(InteractionEventType::MarkdoneApply)),
         )
         .await?;
+
+    shift.out.step("A callback is offered and scheduled over HTTP (GMS callback API v1)");
+    let config =
+        CallbackConfig { data_url: format!("{}/callback/samples", sim.gms_base_url()), ..CallbackConfig::default() };
+    let callbacks = CallbackService::new(config.clone()).map_err(|e| step_failed(e.to_string()))?;
+    let query = AvailabilityOptions {
+        number_of_days: Some("7".into()),
+        max_time_slots: Some(10),
+        ..AvailabilityOptions::default()
+    };
+    shift.out.request("CallbackService.availability", &json!(query));
+    let slots = callbacks.availability(query).await.map_err(|e| step_failed(format!("availability: {e}")))?;
+    let slot = slots
+        .slots
+        .iter()
+        .find(|s| s.capacity > 0)
+        .ok_or_else(|| step_failed("no free callback slot in the next 7 days"))?;
+    shift.out.answer(
+        "CallbackService.availability",
+        &json!({"slots": slots.slots.len(), "first free": wire_time::format(&slot.start)}),
+    );
+    let booking = ScheduleOptions {
+        firstname: Some("Bob".into()),
+        lastname: Some("Jones".into()),
+        phonenumber: Some("+14155550123".into()),
+        subject: Some("billing question".into()),
+        desired_time: Some(wire_time::format(&slot.start)),
+        ..ScheduleOptions::default()
+    };
+    shift.out.request("CallbackService.schedule", &json!(booking));
+    let scheduled = callbacks.schedule(booking).await.map_err(|e| step_failed(format!("schedule: {e}")))?;
+    shift.out.answer(
+        "CallbackService.schedule",
+        &json!({"id": scheduled.id, "desiredTime": scheduled.desired_time.map(|t| wire_time::format(&t))}),
+    );
+    let booked = sim.http_state().callbacks().len();
+    if booked != 1 {
+        return Err(step_failed(format!("the simulator holds {booked} callbacks, expected 1")));
+    }
+    shift.out.ok("callback booked in the simulator");
+
+    shift.out.step("A click-to-call number is requested (request-interaction)");
+    let click = ClickToCallService::builder(config).build().map_err(|e| step_failed(e.to_string()))?;
+    let ask = RequestNumberOptions { phonenumber: Some("+14155550123".into()), user_data: None };
+    shift.out.request("ClickToCallService.requestNumber", &json!(ask));
+    let number = click.request_number(ask).await.map_err(|e| step_failed(format!("requestNumber: {e}")))?;
+    shift.out.answer(
+        "ClickToCallService.requestNumber",
+        &json!({"accessNumber": number.access_number, "accessCode": number.access_code}),
+    );
+    shift.out.ok("access number and code received");
 
     shift.out.step("Not Ready for a break");
     call!(shift, "agent.setState", json!(["NotReadyBreak"]), shift.session.agent().set_state("NotReadyBreak"));

@@ -47,6 +47,9 @@ enum Command {
         /// Security options as `key=value` (e.g. `accepted-web-content-origins=*`); repeatable.
         #[arg(long = "option", value_name = "KEY=VALUE")]
         options: Vec<String>,
+        /// A scenario file (JSON) to play once the simulator is up.
+        #[arg(long)]
+        scenario: Option<String>,
     },
     /// Send one request over WebSocket and print the answer's data.
     Call {
@@ -161,7 +164,7 @@ fn report(failure: Failure) -> ExitCode {
 async fn run(command: Command, color: bool) -> Result<(), Failure> {
     match command {
         Command::Demo { json } => demo::run(out::Printer::new(color, json)).await,
-        Command::Sim { listen, options } => sim(&listen, &options).await,
+        Command::Sim { listen, options, scenario } => sim(&listen, &options, scenario.as_deref()).await,
         Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
         Command::Listen { url, topics } => listen(&url, topics).await,
         Command::Bridge { listen } => bridge(&listen).await,
@@ -171,7 +174,14 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
     }
 }
 
-async fn sim(listen: &str, options: &[String]) -> Result<(), Failure> {
+async fn sim(listen: &str, options: &[String], scenario: Option<&str>) -> Result<(), Failure> {
+    let scenario = match scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read {path}: {e}")))?;
+            Some(cxwire_sim::scenario::Scenario::from_json(&text).map_err(|e| Failure::usage(format!("{path}: {e}")))?)
+        }
+        None => None,
+    };
     let mut config = cxwire_sim::SimConfig::default();
     for option in options {
         let (k, v) = option.split_once('=').ok_or_else(|| Failure::usage(format!("`{option}` is not KEY=VALUE")))?;
@@ -181,6 +191,19 @@ async fn sim(listen: &str, options: &[String]) -> Result<(), Failure> {
     println!("Service Client WebSocket: {}", sim.ws_url());
     println!("bridge page (as web content): http://{}/bridge.html", sim.ws_addr());
     println!("press Ctrl-C to stop");
+    if let Some(scenario) = scenario {
+        println!("playing the scenario ({} steps)", scenario.steps.len());
+        tokio::select! {
+            played = sim.run_scenario(&scenario) => match played {
+                Ok(ids) => println!("scenario done; interactions {}", ids.join(", ")),
+                Err(e) => eprintln!("warning: {e}"),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                println!("stopping");
+                return Ok(());
+            }
+        }
+    }
     tokio::signal::ctrl_c().await.map_err(|e| Failure::io(e.to_string()))?;
     println!("stopping");
     drop(sim);

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod http;
 pub mod options;
 pub mod outbound;
+pub mod scenario;
 mod server;
 pub mod workspace;
 

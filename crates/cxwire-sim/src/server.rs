@@ -40,6 +40,9 @@ pub enum SimError {
     /// A control command was refused (e.g. an unknown toast).
     #[error("{0}")]
     Refused(String),
+    /// The HTTP side could not start.
+    #[error("cannot start the GMS / Engagement side: {0}")]
+    Http(String),
 }
 
 /// The simulator's configuration.
@@ -54,6 +57,8 @@ pub struct SimConfig {
     pub websocket: AcceptorConfig,
     /// Configuration options (`configuration.getOption`); the seed's example when not set.
     pub options: Option<OptionStore>,
+    /// The GMS v1 / Engagement v3 side (always on loopback, on its own port).
+    pub http: crate::http::HttpSimConfig,
 }
 
 enum Input {
@@ -78,6 +83,7 @@ enum Control {
 #[derive(Debug)]
 pub struct Simulator {
     ws_addr: SocketAddr,
+    http: crate::http::HttpSimHandle,
     input: mpsc::Sender<Input>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -101,6 +107,13 @@ impl Simulator {
         } else {
             SecurityOptions::from_options(config.security.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
         };
+        let http = crate::http::HttpSim::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            config.http.clone(),
+            crate::http::SystemClock,
+        )
+        .await
+        .map_err(|e| SimError::Http(e.to_string()))?;
         let mut acceptor = FrameAcceptor::bind(addr, config.websocket.clone()).await?;
         let ws_addr = acceptor.local_addr();
         let (input, inputs) = mpsc::channel(1024);
@@ -125,7 +138,7 @@ impl Simulator {
                 tokio::spawn(connection(conn, frames, peer, accept_input.clone()));
             }
         });
-        Ok(Self { ws_addr, input, tasks: vec![actor_task, accept_task] })
+        Ok(Self { ws_addr, http, input, tasks: vec![actor_task, accept_task] })
     }
 
     /// The WebSocket address.
@@ -136,6 +149,21 @@ impl Simulator {
     /// The WebSocket URL a session connects to.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.ws_addr)
+    }
+
+    /// The GMS service base URL (`.../genesys/1/service`): callback and request-interaction.
+    pub fn gms_base_url(&self) -> String {
+        self.http.gms_base_url()
+    }
+
+    /// The Engagement API v3 base URL (`.../engagement/v3`).
+    pub fn engagement_base_url(&self) -> String {
+        self.http.engagement_base_url()
+    }
+
+    /// The HTTP side's state: callbacks, access numbers, capacity.
+    pub fn http_state(&self) -> crate::http::HttpSimState {
+        self.http.state().clone()
     }
 
     async fn control<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, SimError> {

@@ -1,0 +1,285 @@
+//! The HTTP/1.1 server (hyper 1 on tokio): accepts connections on a loopback address, reads each
+//! request whole (bounded in size and time), routes it to GMS v1 or Engagement v3, and stops on
+//! [`HttpSimHandle::shutdown`] or when the handle is dropped.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming as Body};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::clock::Clock;
+use super::config::HttpSimConfig;
+use super::error::HttpSimError;
+use super::state::HttpSimState;
+use super::wire::{Incoming, Reply, decode_segment, query_pairs};
+use super::{engagement_v3, gms_v1};
+
+/// The path prefix of GMS v1.
+pub const GMS_PREFIX: &str = "/genesys/1/service";
+/// The path prefix of Engagement v3.
+pub const ENGAGEMENT_PREFIX: &str = "/engagement/v3";
+
+/// How long a client may take to send a request's headers, and then its body.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long [`HttpSimHandle::shutdown`] lets open connections finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How much of an oversized body is read and discarded (so the client can read the 400) before
+/// the connection is dropped.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Starts HTTP simulators.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), cxwire_sim::http::HttpSimError> {
+/// use cxwire_sim::http::{HttpSim, HttpSimConfig, SystemClock};
+///
+/// let sim = HttpSim::start("127.0.0.1:0".parse().unwrap(), HttpSimConfig::default(), SystemClock).await?;
+/// println!("GMS at {}, Engagement at {}", sim.gms_base_url(), sim.engagement_base_url());
+/// assert!(sim.state().callbacks().is_empty());
+/// sim.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct HttpSim;
+
+impl HttpSim {
+    /// Validates `config` and serves it on `addr` (a loopback address; port 0 picks a free
+    /// port), reading the time from `clock`. Needs a tokio runtime with I/O and time enabled.
+    ///
+    /// # Errors
+    /// [`HttpSimError::Config`], [`HttpSimError::NotLoopback`], [`HttpSimError::Bind`].
+    pub async fn start<C: Clock + 'static>(
+        addr: SocketAddr,
+        config: HttpSimConfig,
+        clock: C,
+    ) -> Result<HttpSimHandle, HttpSimError> {
+        let state = HttpSimState::new(config, Arc::new(clock))?;
+        Self::serve(addr, state).await
+    }
+
+    /// Serves an existing state on `addr` (for a caller that built the state itself, e.g. to
+    /// share it with a control API before the server runs).
+    ///
+    /// # Errors
+    /// [`HttpSimError::NotLoopback`], [`HttpSimError::Bind`].
+    pub async fn serve(addr: SocketAddr, state: HttpSimState) -> Result<HttpSimHandle, HttpSimError> {
+        if !addr.ip().is_loopback() {
+            return Err(HttpSimError::NotLoopback(addr));
+        }
+        let listener = TcpListener::bind(addr).await.map_err(|source| HttpSimError::Bind { addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| HttpSimError::Bind { addr, source })?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
+        tracing::debug!(%local_addr, "HTTP simulator listening");
+        Ok(HttpSimHandle { local_addr, state, stop, task: Some(task) })
+    }
+}
+
+/// A running HTTP simulator. Dropping it stops the server (open connections finish their
+/// current exchange); [`shutdown`](Self::shutdown) also waits for that.
+#[derive(Debug)]
+pub struct HttpSimHandle {
+    local_addr: SocketAddr,
+    state: HttpSimState,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl HttpSimHandle {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://{addr}`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The GMS service root, `http://{addr}/genesys/1/service` (what `GmsV1Client` takes;
+    /// callbacks of service `s` are at `{root}/callback/s`).
+    pub fn gms_base_url(&self) -> String {
+        format!("{}{GMS_PREFIX}", self.base_url())
+    }
+
+    /// The Engagement v3 base, `http://{addr}/engagement/v3`.
+    pub fn engagement_base_url(&self) -> String {
+        format!("{}{ENGAGEMENT_PREFIX}", self.base_url())
+    }
+
+    /// The shared state (callbacks, access numbers, configuration, clock), for a control API.
+    pub fn state(&self) -> &HttpSimState {
+        &self.state
+    }
+
+    /// Stops accepting, lets open connections finish their current exchange (at most a few
+    /// seconds), and returns once the server is gone.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for HttpSimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: HttpSimState, mut stopped: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            // A send or the sender's drop both end the loop.
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, state.clone(), stopped.clone()));
+                }
+                Err(error) => {
+                    // E.g. too many open files: back off briefly instead of spinning.
+                    tracing::warn!(%error, "HTTP simulator: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        connections.abort_all();
+    }
+}
+
+async fn serve_connection(stream: TcpStream, state: HttpSimState, mut stopped: watch::Receiver<bool>) {
+    let service = service_fn(move |request: Request<Body>| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(respond(&state, request).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(READ_TIMEOUT);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stopped.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Which API a path belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Api {
+    GmsV1,
+    EngagementV3,
+    /// Neither prefix: 404 in the GMS shape.
+    Unknown,
+}
+
+fn split_path(path: &str) -> (Api, Vec<String>) {
+    let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(decode_segment).collect();
+    match segments.as_slice() {
+        [a, b, c, ..] if a == "genesys" && b == "1" && c == "service" => (Api::GmsV1, segments[3..].to_vec()),
+        [a, b, ..] if a == "engagement" && b == "v3" => (Api::EngagementV3, segments[2..].to_vec()),
+        _ => (Api::Unknown, Vec::new()),
+    }
+}
+
+async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let reply = if parts.method == Method::OPTIONS {
+        Reply::empty(StatusCode::NO_CONTENT)
+            .header("access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS")
+            .header("access-control-allow-headers", "content-type, x-api-key")
+            .header("access-control-max-age", "600")
+    } else {
+        let (api, segments) = split_path(parts.uri.path());
+        if api == Api::Unknown {
+            gms_v1::error(StatusCode::NOT_FOUND, gms_v1::NOT_FOUND, "No such resource")
+        } else if api == Api::EngagementV3 && !engagement_v3::authorized(state, &parts.headers) {
+            engagement_v3::unauthorized(state)
+        } else {
+            match read_body(body, &parts.headers, state.config().max_body_bytes).await {
+                Err(message) => match api {
+                    Api::EngagementV3 => engagement_v3::error(state, StatusCode::BAD_REQUEST, &message),
+                    _ => gms_v1::error(StatusCode::BAD_REQUEST, gms_v1::INVALID_PARAMETER, message),
+                },
+                Ok(body) => {
+                    let incoming = Incoming {
+                        method: parts.method,
+                        segments,
+                        query: query_pairs(parts.uri.query()),
+                        headers: parts.headers,
+                        body,
+                    };
+                    match api {
+                        Api::EngagementV3 => engagement_v3::handle(state, &incoming),
+                        _ => gms_v1::handle(state, &incoming),
+                    }
+                }
+            }
+        }
+    };
+    into_response(reply)
+}
+
+/// Reads the whole body, at most `limit` bytes, within [`READ_TIMEOUT`]. An oversized body is
+/// read on (and discarded) up to [`DRAIN_LIMIT`] more bytes so that the client gets the answer.
+async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
+    let too_big = || format!("The request body exceeds {limit} bytes");
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared_too_big = declared.is_some_and(|n| n > limit as u64);
+    let read = async {
+        let mut out = Vec::new();
+        let mut seen = 0_usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| format!("The request body cannot be read: {e}"))?;
+            let Ok(data) = frame.into_data() else { continue };
+            seen = seen.saturating_add(data.len());
+            if seen > limit.saturating_add(DRAIN_LIMIT) {
+                break;
+            }
+            if seen <= limit && !declared_too_big {
+                out.extend_from_slice(&data);
+            }
+        }
+        if seen > limit || declared_too_big { Err(too_big()) } else { Ok(out) }
+    };
+    match tokio::time::timeout(READ_TIMEOUT, read).await {
+        Ok(result) => result,
+        Err(_) => Err("The request body was not received in time".into()),
+    }
+}
+
+fn into_response(reply: Reply) -> Response<Full<Bytes>> {
+    let has_body = reply.body.is_some();
+    let mut response = Response::new(Full::new(Bytes::from(reply.body.unwrap_or_default())));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    if has_body {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    for (name, value) in reply.headers {
+        headers.insert(name, value);
+    }
+    response
+}

@@ -88,10 +88,73 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Callbacks over GMS v1 or Engagement v3 (the API key, for v3, from $CXWIRE_API_KEY).
+    Callback {
+        #[command(flatten)]
+        endpoint: Endpoint,
+        #[command(subcommand)]
+        command: CallbackCommand,
+    },
+    /// Request a click-to-call access number (GMS request-interaction, or v3 call-in).
+    ClickToCall {
+        #[command(flatten)]
+        endpoint: Endpoint,
+        /// The customer's phone number.
+        phonenumber: String,
+    },
     /// Explain security options.
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+}
+
+/// Where the callback service is: the widgets' `dataURL`, `apiVersion` and `serviceName`.
+#[derive(clap::Args)]
+struct Endpoint {
+    /// The `dataURL`, e.g. http://gms:8080/genesys/1/service/callback/samples (v1) or
+    /// https://host/engagement/v3 (v3).
+    #[arg(long)]
+    url: String,
+    /// `v1` or `v3`.
+    #[arg(long, default_value = "v1")]
+    api_version: String,
+    /// The callback service (v3; v1 takes it from the URL).
+    #[arg(long)]
+    service: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum CallbackCommand {
+    /// Free time slots.
+    Availability {
+        /// Start, ISO 8601 UTC (default: now).
+        #[arg(long)]
+        start: Option<String>,
+        /// Number of days.
+        #[arg(long, default_value = "1")]
+        days: String,
+        /// The most slots to list.
+        #[arg(long)]
+        max: Option<u32>,
+    },
+    /// Schedule a callback.
+    Schedule {
+        /// The number to call back.
+        phonenumber: String,
+        /// When, ISO 8601 UTC (default: as soon as possible).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Cancel a callback.
+    Cancel {
+        /// The callback id.
+        id: String,
+    },
+    /// Show a callback.
+    Query {
+        /// The callback id.
+        id: String,
     },
 }
 
@@ -171,6 +234,8 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
         Command::Schema { name } => schema(name.as_deref()),
         Command::Validate { file } => validate(&file),
         Command::Policy { command: PolicyCommand::Check { value } } => policy_check(&value),
+        Command::Callback { endpoint, command } => callback(&endpoint, command).await,
+        Command::ClickToCall { endpoint, phonenumber } => click_to_call(&endpoint, &phonenumber).await,
     }
 }
 
@@ -265,6 +330,115 @@ async fn bridge(listen: &str) -> Result<(), Failure> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
+}
+
+/// The environment variable that holds the v3 API key (never printed).
+const API_KEY_VARIABLE: &str = "CXWIRE_API_KEY";
+
+fn callback_config(endpoint: &Endpoint) -> Result<cxwire_model::widgets::CallbackConfig, Failure> {
+    let v3 = match endpoint.api_version.as_str() {
+        "v1" => false,
+        "v3" => true,
+        other => return Err(Failure::usage(format!("--api-version must be v1 or v3, not `{other}`"))),
+    };
+    let apikey = std::env::var(API_KEY_VARIABLE).ok().filter(|k| !k.is_empty());
+    if v3 && apikey.is_none() {
+        return Err(Failure::usage("v3 needs an API key").hint(format!("export {API_KEY_VARIABLE}=<your x-api-key>")));
+    }
+    Ok(cxwire_model::widgets::CallbackConfig {
+        data_url: endpoint.url.clone(),
+        api_version: Some(if v3 {
+            cxwire_model::widgets::ApiVersion::V3
+        } else {
+            cxwire_model::widgets::ApiVersion::V1
+        }),
+        service_name: endpoint.service.clone(),
+        apikey: apikey.map(Into::into),
+        ..Default::default()
+    })
+}
+
+fn http_failure(e: cxwire_http::Error) -> Failure {
+    if e.status().is_some() || e.rejection().is_some() {
+        Failure::failed(e.to_string())
+    } else {
+        Failure::io(e.to_string())
+    }
+}
+
+async fn callback(endpoint: &Endpoint, command: CallbackCommand) -> Result<(), Failure> {
+    use cxwire_model::widgets::{AvailabilityOptions, ScheduleOptions};
+    let config = callback_config(endpoint)?;
+    let service = cxwire_http::CallbackService::new(config).map_err(http_failure)?;
+    let print = |value: Value| println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    match command {
+        CallbackCommand::Availability { start, days, max } => {
+            let start = start.unwrap_or_else(|| cxwire_http::wire_time::format(&chrono_now()));
+            let options = AvailabilityOptions {
+                start_date: Some(start),
+                number_of_days: Some(days),
+                max_time_slots: max,
+                service_name: endpoint.service.clone(),
+                ..Default::default()
+            };
+            let slots = service.availability(options).await.map_err(http_failure)?;
+            for slot in &slots.slots {
+                println!("{}  capacity {}", cxwire_http::wire_time::format(&slot.start), slot.capacity);
+            }
+        }
+        CallbackCommand::Schedule { phonenumber, at } => {
+            let options = ScheduleOptions {
+                phonenumber: Some(phonenumber),
+                desired_time: at,
+                service_name: endpoint.service.clone(),
+                ..Default::default()
+            };
+            let scheduled = service.schedule(options).await.map_err(http_failure)?;
+            print(
+                serde_json::json!({"id": scheduled.id, "desiredTime": scheduled.desired_time.map(|t| cxwire_http::wire_time::format(&t))}),
+            );
+        }
+        CallbackCommand::Cancel { id } => {
+            if let (Some(gms), Some(name)) = (service.gms_v1(), service.gms_service()) {
+                gms.cancel(name, &id).await.map_err(http_failure)?;
+            } else if let Some(v3) = service.engagement_v3() {
+                v3.cancel(&id).await.map_err(http_failure)?;
+            }
+            println!("cancelled {id}");
+        }
+        CallbackCommand::Query { id } => {
+            if let Some(gms) = service.gms_v1() {
+                let records = gms.query_by_id(&id).await.map_err(http_failure)?;
+                print(serde_json::to_value(records).unwrap_or(Value::Null));
+            } else if let Some(v3) = service.engagement_v3() {
+                let answer = v3.retrieve(&id).await.map_err(http_failure)?;
+                print(serde_json::to_value(answer).unwrap_or(Value::Null));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+async fn click_to_call(endpoint: &Endpoint, phonenumber: &str) -> Result<(), Failure> {
+    let config = callback_config(endpoint)?;
+    let service = cxwire_http::ClickToCallService::builder(config).build().map_err(http_failure)?;
+    let options =
+        cxwire_model::widgets::RequestNumberOptions { phonenumber: Some(phonenumber.to_owned()), user_data: None };
+    let number = service.request_number(options).await.map_err(http_failure)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "accessNumber": number.access_number,
+            "accessCode": number.access_code,
+            "expiresAt": number.expires_at.map(|t| cxwire_http::wire_time::format(&t)),
+        }))
+        .unwrap_or_default()
+    );
+    Ok(())
 }
 
 fn schema(name: Option<&str>) -> Result<(), Failure> {

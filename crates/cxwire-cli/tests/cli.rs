@@ -166,3 +166,93 @@ async fn call_and_listen_against_a_running_simulator() {
     assert_eq!(frame["event"], "agent");
     assert_eq!(frame["data"]["eventType"], "STATE_CHANGED");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_and_click_to_call_against_the_simulator() {
+    let sim = cxwire_sim::Simulator::start("127.0.0.1:0", cxwire_sim::SimConfig::default()).await.unwrap();
+    let url = format!("{}/callback/samples", sim.gms_base_url());
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cxwire(&args)
+        })
+    };
+    let out = run(vec![
+        "callback".into(),
+        "--url".into(),
+        url.clone(),
+        "availability".into(),
+        "--days".into(),
+        "7".into(),
+        "--max".into(),
+        "3".into(),
+    ])
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let first = stdout.lines().next().unwrap().split_whitespace().next().unwrap().to_owned();
+    assert!(first.ends_with('Z'), "{stdout}");
+
+    let out = run(vec![
+        "callback".into(),
+        "--url".into(),
+        url.clone(),
+        "schedule".into(),
+        "+14155550123".into(),
+        "--at".into(),
+        first,
+    ])
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let booked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = booked["id"].as_str().unwrap().to_owned();
+    let out = run(vec!["callback".into(), "--url".into(), url.clone(), "query".into(), id.clone()]).await.unwrap();
+    assert!(text(&out.stdout).contains("SCHEDULED"), "{}", text(&out.stdout));
+    let out = run(vec!["callback".into(), "--url".into(), url.clone(), "cancel".into(), id.clone()]).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(vec!["click-to-call".into(), "--url".into(), url.clone(), "+14155550123".into()]).await.unwrap();
+    let number: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(number["accessNumber"].is_string() && number["accessCode"].is_string(), "{number}");
+
+    // v3 needs the key from the environment, and never prints it.
+    let v3 = sim.engagement_base_url();
+    let out = tokio::task::spawn_blocking({
+        let v3 = v3.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_cxwire"))
+                .args([
+                    "callback",
+                    "--url",
+                    &v3,
+                    "--api-version",
+                    "v3",
+                    "--service",
+                    "samples",
+                    "schedule",
+                    "+14155550123",
+                ])
+                .env_remove("CXWIRE_API_KEY")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("CXWIRE_API_KEY"));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_cxwire"))
+            .args(["callback", "--url", &v3, "--api-version", "v3", "--service", "samples", "schedule", "+14155550123"])
+            .env("CXWIRE_API_KEY", "wrong-secret-key")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a refused key is a failed operation");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("wrong-secret-key"), "the key is never echoed: {all}");
+}

@@ -107,8 +107,8 @@ impl<'s> Agent<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_state(&self, state_operation_name: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::AgentSetState { state_operation_name: state_operation_name.into() }).await
+    pub async fn set_state(&self, state_operation_name: impl Into<String>) -> Result<(), Error> {
+        self.call(m::AgentSetState { state_operation_name: state_operation_name.into() }).await.map(|_: Done| ())
     }
 }
 
@@ -183,8 +183,8 @@ impl<'s> Email<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn create(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<Done, Error> {
-        self.call(m::EmailCreate { destination: destination.into(), user_data }).await
+    pub async fn create(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), Error> {
+        self.call(m::EmailCreate { destination: destination.into(), user_data }).await.map(|_: Done| ())
     }
 }
 
@@ -213,16 +213,20 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn complete_conference(&self, consult_interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionCompleteConference { consult_interaction_id: consult_interaction_id.into() }).await
+    pub async fn complete_conference(&self, consult_interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionCompleteConference { consult_interaction_id: consult_interaction_id.into() })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `interaction.completeTransfer`: see [`m::InteractionCompleteTransfer`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn complete_transfer(&self, consult_interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionCompleteTransfer { consult_interaction_id: consult_interaction_id.into() }).await
+    pub async fn complete_transfer(&self, consult_interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionCompleteTransfer { consult_interaction_id: consult_interaction_id.into() })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `interaction.consult`: see [`m::InteractionConsult`].
@@ -235,9 +239,10 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<Done, Error> {
+    ) -> Result<(), Error> {
         self.call(m::InteractionConsult { interaction_id: interaction_id.into(), target_query, user_data, extensions })
             .await
+            .map(|_: Done| ())
     }
 
     /// `interaction.deleteUserData`: see [`m::InteractionDeleteUserData`].
@@ -248,8 +253,10 @@ impl<'s> Interaction<'s> {
         &self,
         interaction_id: impl Into<String>,
         key: impl Into<String>,
-    ) -> Result<Done, Error> {
-        self.call(m::InteractionDeleteUserData { interaction_id: interaction_id.into(), key: key.into() }).await
+    ) -> Result<(), Error> {
+        self.call(m::InteractionDeleteUserData { interaction_id: interaction_id.into(), key: key.into() })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `interaction.getByInteractionId`: see [`m::InteractionGetByInteractionId`].
@@ -275,24 +282,26 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn select_case_by_case_id(&self, case_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionSelectCaseByCaseId { case_id: case_id.into() }).await
+    pub async fn select_case_by_case_id(&self, case_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionSelectCaseByCaseId { case_id: case_id.into() }).await.map(|_: Done| ())
     }
 
     /// `interaction.setUserData`: see [`m::InteractionSetUserData`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_user_data(&self, interaction_id: impl Into<String>, key_values: UserData) -> Result<Done, Error> {
-        self.call(m::InteractionSetUserData { interaction_id: interaction_id.into(), key_values }).await
+    pub async fn set_user_data(&self, interaction_id: impl Into<String>, key_values: UserData) -> Result<(), Error> {
+        self.call(m::InteractionSetUserData { interaction_id: interaction_id.into(), key_values })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `interaction.markdone`: see [`m::InteractionMarkdone`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn markdone(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionMarkdone { interaction_id: interaction_id.into() }).await
+    pub async fn markdone(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionMarkdone { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `interaction.blockMarkdone`: see [`m::InteractionBlockMarkdone`].
@@ -303,20 +312,21 @@ impl<'s> Interaction<'s> {
         &self,
         interaction_id: impl Into<String>,
         warning_message: impl Into<String>,
-    ) -> Result<Done, Error> {
+    ) -> Result<(), Error> {
         self.call(m::InteractionBlockMarkdone {
             interaction_id: interaction_id.into(),
             warning_message: warning_message.into(),
         })
         .await
+        .map(|_: Done| ())
     }
 
     /// `interaction.unblockMarkdone`: see [`m::InteractionUnblockMarkdone`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unblock_markdone(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionUnblockMarkdone { interaction_id: interaction_id.into() }).await
+    pub async fn unblock_markdone(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionUnblockMarkdone { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `interaction.singleStepConference`: see [`m::InteractionSingleStepConference`].
@@ -329,7 +339,7 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<Done, Error> {
+    ) -> Result<(), Error> {
         self.call(m::InteractionSingleStepConference {
             interaction_id: interaction_id.into(),
             target_query,
@@ -337,6 +347,7 @@ impl<'s> Interaction<'s> {
             extensions,
         })
         .await
+        .map(|_: Done| ())
     }
 
     /// `interaction.singleStepTransfer`: see [`m::InteractionSingleStepTransfer`].
@@ -349,7 +360,7 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<Done, Error> {
+    ) -> Result<(), Error> {
         self.call(m::InteractionSingleStepTransfer {
             interaction_id: interaction_id.into(),
             target_query,
@@ -357,22 +368,23 @@ impl<'s> Interaction<'s> {
             extensions,
         })
         .await
+        .map(|_: Done| ())
     }
 
     /// `interaction.accept`: see [`m::InteractionAccept`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn accept(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionAccept { interaction_id: interaction_id.into() }).await
+    pub async fn accept(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionAccept { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `interaction.reject`: see [`m::InteractionReject`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn reject(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::InteractionReject { interaction_id: interaction_id.into() }).await
+    pub async fn reject(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::InteractionReject { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 }
 
@@ -421,8 +433,10 @@ impl<'s> MediaNs<'s> {
         &self,
         name: impl Into<String>,
         state_operation_name: impl Into<String>,
-    ) -> Result<Done, Error> {
-        self.call(m::MediaSetState { name: name.into(), state_operation_name: state_operation_name.into() }).await
+    ) -> Result<(), Error> {
+        self.call(m::MediaSetState { name: name.into(), state_operation_name: state_operation_name.into() })
+            .await
+            .map(|_: Done| ())
     }
 }
 
@@ -547,8 +561,8 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn trigger_activity(&self) -> Result<Done, Error> {
-        self.call(m::SystemTriggerActivity {}).await
+    pub async fn trigger_activity(&self) -> Result<(), Error> {
+        self.call(m::SystemTriggerActivity {}).await.map(|_: Done| ())
     }
 
     /// `system.updateViewInApplicationMenuBar`: see [`m::SystemUpdateViewInApplicationMenuBar`].
@@ -593,16 +607,16 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn answer(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceAnswer { interaction_id: interaction_id.into() }).await
+    pub async fn answer(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceAnswer { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.dial`: see [`m::VoiceDial`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn dial(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<Done, Error> {
-        self.call(m::VoiceDial { destination: destination.into(), user_data }).await
+    pub async fn dial(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), Error> {
+        self.call(m::VoiceDial { destination: destination.into(), user_data }).await.map(|_: Done| ())
     }
 
     /// `voice.dialEx`: see [`m::VoiceDialEx`].
@@ -614,64 +628,64 @@ impl<'s> Voice<'s> {
         destination: impl Into<String>,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<Done, Error> {
-        self.call(m::VoiceDialEx { destination: destination.into(), user_data, extensions }).await
+    ) -> Result<(), Error> {
+        self.call(m::VoiceDialEx { destination: destination.into(), user_data, extensions }).await.map(|_: Done| ())
     }
 
     /// `voice.hangUp`: see [`m::VoiceHangUp`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hang_up(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceHangUp { interaction_id: interaction_id.into() }).await
+    pub async fn hang_up(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceHangUp { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.hold`: see [`m::VoiceHold`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hold(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceHold { interaction_id: interaction_id.into() }).await
+    pub async fn hold(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceHold { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.resume`: see [`m::VoiceResume`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn resume(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceResume { interaction_id: interaction_id.into() }).await
+    pub async fn resume(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceResume { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.pauseCallRecording`: see [`m::VoicePauseCallRecording`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn pause_call_recording(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoicePauseCallRecording { interaction_id: interaction_id.into() }).await
+    pub async fn pause_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoicePauseCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.resumeCallRecording`: see [`m::VoiceResumeCallRecording`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn resume_call_recording(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceResumeCallRecording { interaction_id: interaction_id.into() }).await
+    pub async fn resume_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceResumeCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.startCallRecording`: see [`m::VoiceStartCallRecording`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn start_call_recording(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceStartCallRecording { interaction_id: interaction_id.into() }).await
+    pub async fn start_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceStartCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `voice.stopCallRecording`: see [`m::VoiceStopCallRecording`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn stop_call_recording(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::VoiceStopCallRecording { interaction_id: interaction_id.into() }).await
+    pub async fn stop_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::VoiceStopCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `sipEndpoint.isMicrophoneMute`: see [`m::SipEndpointIsMicrophoneMute`].
@@ -686,16 +700,16 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn mute_microphone(&self) -> Result<Done, Error> {
-        self.call(m::SipEndpointMuteMicrophone {}).await
+    pub async fn mute_microphone(&self) -> Result<(), Error> {
+        self.call(m::SipEndpointMuteMicrophone {}).await.map(|_: Done| ())
     }
 
     /// `sipEndpoint.unmuteMicrophone`: see [`m::SipEndpointUnmuteMicrophone`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unmute_microphone(&self) -> Result<Done, Error> {
-        self.call(m::SipEndpointUnmuteMicrophone {}).await
+    pub async fn unmute_microphone(&self) -> Result<(), Error> {
+        self.call(m::SipEndpointUnmuteMicrophone {}).await.map(|_: Done| ())
     }
 
     /// `sipEndpoint.isSpeakerMute`: see [`m::SipEndpointIsSpeakerMute`].
@@ -710,16 +724,16 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn mute_speaker(&self) -> Result<Done, Error> {
-        self.call(m::SipEndpointMuteSpeaker {}).await
+    pub async fn mute_speaker(&self) -> Result<(), Error> {
+        self.call(m::SipEndpointMuteSpeaker {}).await.map(|_: Done| ())
     }
 
     /// `sipEndpoint.unmuteSpeaker`: see [`m::SipEndpointUnmuteSpeaker`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unmute_speaker(&self) -> Result<Done, Error> {
-        self.call(m::SipEndpointUnmuteSpeaker {}).await
+    pub async fn unmute_speaker(&self) -> Result<(), Error> {
+        self.call(m::SipEndpointUnmuteSpeaker {}).await.map(|_: Done| ())
     }
 }
 
@@ -756,8 +770,8 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_preview_record(&self, campaign_name: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::OutboundGetPreviewRecord { campaign_name: campaign_name.into() }).await
+    pub async fn get_preview_record(&self, campaign_name: impl Into<String>) -> Result<(), Error> {
+        self.call(m::OutboundGetPreviewRecord { campaign_name: campaign_name.into() }).await.map(|_: Done| ())
     }
 
     /// `outbound.callPreviewRecord`: see [`m::OutboundCallPreviewRecord`].
@@ -768,40 +782,42 @@ impl<'s> Outbound<'s> {
         &self,
         interaction_id: impl Into<String>,
         record_handle: i64,
-    ) -> Result<Done, Error> {
-        self.call(m::OutboundCallPreviewRecord { interaction_id: interaction_id.into(), record_handle }).await
+    ) -> Result<(), Error> {
+        self.call(m::OutboundCallPreviewRecord { interaction_id: interaction_id.into(), record_handle })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `outbound.rejectPreviewRecord`: see [`m::OutboundRejectPreviewRecord`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn reject_preview_record(&self, interaction_id: Option<String>) -> Result<Done, Error> {
-        self.call(m::OutboundRejectPreviewRecord { interaction_id }).await
+    pub async fn reject_preview_record(&self, interaction_id: Option<String>) -> Result<(), Error> {
+        self.call(m::OutboundRejectPreviewRecord { interaction_id }).await.map(|_: Done| ())
     }
 
     /// `outbound.cancelPreviewRecord`: see [`m::OutboundCancelPreviewRecord`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn cancel_preview_record(&self, interaction_id: Option<String>) -> Result<Done, Error> {
-        self.call(m::OutboundCancelPreviewRecord { interaction_id }).await
+    pub async fn cancel_preview_record(&self, interaction_id: Option<String>) -> Result<(), Error> {
+        self.call(m::OutboundCancelPreviewRecord { interaction_id }).await.map(|_: Done| ())
     }
 
     /// `outbound.startDirectPushPreview`: see [`m::OutboundStartDirectPushPreview`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn start_direct_push_preview(&self) -> Result<Done, Error> {
-        self.call(m::OutboundStartDirectPushPreview {}).await
+    pub async fn start_direct_push_preview(&self) -> Result<(), Error> {
+        self.call(m::OutboundStartDirectPushPreview {}).await.map(|_: Done| ())
     }
 
     /// `outbound.stopDirectPushPreview`: see [`m::OutboundStopDirectPushPreview`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn stop_direct_push_preview(&self) -> Result<Done, Error> {
-        self.call(m::OutboundStopDirectPushPreview {}).await
+    pub async fn stop_direct_push_preview(&self) -> Result<(), Error> {
+        self.call(m::OutboundStopDirectPushPreview {}).await.map(|_: Done| ())
     }
 
     /// `outbound.getListOfCallResults`: see [`m::OutboundGetListOfCallResults`].
@@ -816,8 +832,10 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_call_result(&self, interaction_id: impl Into<String>, call_result: i64) -> Result<Done, Error> {
-        self.call(m::OutboundSetCallResult { interaction_id: interaction_id.into(), call_result }).await
+    pub async fn set_call_result(&self, interaction_id: impl Into<String>, call_result: i64) -> Result<(), Error> {
+        self.call(m::OutboundSetCallResult { interaction_id: interaction_id.into(), call_result })
+            .await
+            .map(|_: Done| ())
     }
 
     /// `outbound.getCallResult`: see [`m::OutboundGetCallResult`].
@@ -832,16 +850,16 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_do_not_call(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::OutboundSetDoNotCall { interaction_id: interaction_id.into() }).await
+    pub async fn set_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::OutboundSetDoNotCall { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `outbound.removeDoNotCall`: see [`m::OutboundRemoveDoNotCall`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn remove_do_not_call(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::OutboundRemoveDoNotCall { interaction_id: interaction_id.into() }).await
+    pub async fn remove_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::OutboundRemoveDoNotCall { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `outbound.rescheduleRecord`: see [`m::OutboundRescheduleRecord`].
@@ -854,7 +872,7 @@ impl<'s> Outbound<'s> {
         record_handle: i64,
         reschedule_date: impl Into<String>,
         callback_type: CallbackType,
-    ) -> Result<Done, Error> {
+    ) -> Result<(), Error> {
         self.call(m::OutboundRescheduleRecord {
             interaction_id: interaction_id.into(),
             record_handle,
@@ -862,14 +880,15 @@ impl<'s> Outbound<'s> {
             callback_type,
         })
         .await
+        .map(|_: Done| ())
     }
 
     /// `outbound.cancelReschedule`: see [`m::OutboundCancelReschedule`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn cancel_reschedule(&self, interaction_id: impl Into<String>) -> Result<Done, Error> {
-        self.call(m::OutboundCancelReschedule { interaction_id: interaction_id.into() }).await
+    pub async fn cancel_reschedule(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+        self.call(m::OutboundCancelReschedule { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
     /// `outbound.getChainedRecords`: see [`m::OutboundGetChainedRecords`].
@@ -896,8 +915,10 @@ impl<'s> Outbound<'s> {
         &self,
         interaction_id: impl Into<String>,
         record_data: UserData,
-    ) -> Result<Done, Error> {
-        self.call(m::OutboundUpdateRecordFields { interaction_id: interaction_id.into(), record_data }).await
+    ) -> Result<(), Error> {
+        self.call(m::OutboundUpdateRecordFields { interaction_id: interaction_id.into(), record_data })
+            .await
+            .map(|_: Done| ())
     }
 }
 
@@ -956,7 +977,7 @@ impl<'s> Messenger<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn broadcast_message(&self, channel: impl Into<String>, message: Value) -> Result<Done, Error> {
-        self.call(m::MessengerBroadcastMessage { channel: channel.into(), message }).await
+    pub async fn broadcast_message(&self, channel: impl Into<String>, message: Value) -> Result<(), Error> {
+        self.call(m::MessengerBroadcastMessage { channel: channel.into(), message }).await.map(|_: Done| ())
     }
 }

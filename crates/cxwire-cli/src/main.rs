@@ -50,6 +50,9 @@ enum Command {
         /// A scenario file (JSON) to play once the simulator is up.
         #[arg(long)]
         scenario: Option<String>,
+        /// A configuration file (JSON): agent, states, options, security options, GMS capacity.
+        #[arg(long)]
+        config: Option<String>,
     },
     /// Send one request over WebSocket and print the answer's data.
     Call {
@@ -227,7 +230,9 @@ fn report(failure: Failure) -> ExitCode {
 async fn run(command: Command, color: bool) -> Result<(), Failure> {
     match command {
         Command::Demo { json } => demo::run(out::Printer::new(color, json)).await,
-        Command::Sim { listen, options, scenario } => sim(&listen, &options, scenario.as_deref()).await,
+        Command::Sim { listen, options, scenario, config } => {
+            sim(&listen, &options, scenario.as_deref(), config.as_deref()).await
+        }
         Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
         Command::Listen { url, topics } => listen(&url, topics).await,
         Command::Bridge { listen } => bridge(&listen).await,
@@ -239,7 +244,7 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
     }
 }
 
-async fn sim(listen: &str, options: &[String], scenario: Option<&str>) -> Result<(), Failure> {
+async fn sim(listen: &str, options: &[String], scenario: Option<&str>, config: Option<&str>) -> Result<(), Failure> {
     let scenario = match scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read {path}: {e}")))?;
@@ -247,13 +252,21 @@ async fn sim(listen: &str, options: &[String], scenario: Option<&str>) -> Result
         }
         None => None,
     };
-    let mut config = cxwire_sim::SimConfig::default();
+    let mut config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read {path}: {e}")))?;
+            cxwire_sim::SimConfig::from_json(&text).map_err(|e| Failure::usage(format!("{path}: {e}")))?
+        }
+        None => cxwire_sim::SimConfig::default(),
+    };
     for option in options {
         let (k, v) = option.split_once('=').ok_or_else(|| Failure::usage(format!("`{option}` is not KEY=VALUE")))?;
         config.security.insert(k.trim().to_owned(), v.trim().to_owned());
     }
     let sim = cxwire_sim::Simulator::start(listen, config).await.map_err(|e| Failure::io(e.to_string()))?;
     println!("Service Client WebSocket: {}", sim.ws_url());
+    println!("GMS callback API v1: {}/callback/<service>", sim.gms_base_url());
+    println!("Engagement API v3: {}", sim.engagement_base_url());
     println!("bridge page (as web content): http://{}/bridge.html", sim.ws_addr());
     println!("press Ctrl-C to stop");
     if let Some(scenario) = scenario {

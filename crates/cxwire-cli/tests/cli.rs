@@ -256,3 +256,22 @@ async fn callback_and_click_to_call_against_the_simulator() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(!all.contains("wrong-secret-key"), "the key is never echoed: {all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_runs_with_a_config_file_and_prints_its_urls() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cxwire-sim/config.example.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap()).await.unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
+    let session = tokio::time::timeout(Duration::from_secs(10), cxwire_ws::connect(&url)).await.unwrap().unwrap();
+    let agent = session.agent().get().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(agent.username.as_deref(), Some("abyron"));
+}

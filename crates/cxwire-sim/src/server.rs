@@ -45,20 +45,40 @@ pub enum SimError {
     Http(String),
 }
 
-/// The simulator's configuration.
-#[derive(Clone, Debug, Default)]
+/// The simulator's configuration; also readable from a JSON file ([`SimConfig::from_json`]):
+///
+/// ```json
+/// {"desktop": {"agent": {"employeeId": "emp1001", "username": "klindgren"}, "initialState": "NotReady"},
+///  "security": {"accepted-web-content-origins": "*", "rate-limit.voice.dial": "4"},
+///  "options": {"sections": {"interaction-workspace": {"voice.auto-answer": "false"}}},
+///  "http": {"apiKey": "my-key"}}
+/// ```
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct SimConfig {
     /// The agent and desktop.
     pub desktop: DesktopConfig,
     /// `service-client-api.*` options (keys with or without the prefix), e.g.
     /// `accepted-web-content-origins = *`. Without one, every origin is accepted.
     pub security: BTreeMap<String, String>,
-    /// The WebSocket listener's settings.
+    /// The WebSocket listener's settings (not in files).
+    #[serde(skip)]
     pub websocket: AcceptorConfig,
     /// Configuration options (`configuration.getOption`); the seed's example when not set.
     pub options: Option<OptionStore>,
     /// The GMS v1 / Engagement v3 side (always on loopback, on its own port).
     pub http: crate::http::HttpSimConfig,
+}
+
+impl SimConfig {
+    /// Reads a configuration file.
+    ///
+    /// # Errors
+    /// Not JSON, or not a configuration: the message names the path of the fault.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| format!("at {}: {}", e.path(), e.inner()))
+    }
 }
 
 enum Input {

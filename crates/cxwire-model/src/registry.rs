@@ -739,9 +739,3 @@ impl Decoded {
         self
     }
 }
-
-/// Decides which kind a JSON document is, trying every entry; returns the matching entries'
-/// ids (several may match, e.g. an HTTP body shape shared by two operations).
-pub fn classify(text: &str) -> Vec<String> {
-    entries().into_iter().filter(|e| e.decode(text).is_ok()).map(|e| e.id).collect()
-}

@@ -159,6 +159,8 @@ impl Workspace {
     /// A frame connected: the first one leads, the others follow.
     pub fn frame_connected(&mut self, conn: ConnId, step: &mut Step) {
         self.frames.push(conn);
+        // A frame that loads is where the agent is working.
+        self.last_active = Some(conn);
         let state = if self.frames.len() == 1 { FrameState::Leading } else { FrameState::Following };
         step.frame_events.push((conn, frame_event(state)));
     }
@@ -182,7 +184,8 @@ impl Workspace {
         }
     }
 
-    /// Marks a frame as the last active one (it sent a request).
+    /// Marks a frame as the last active one: the agent worked in it (`system.triggerActivity`).
+    /// Queries are not activity.
     pub fn touch(&mut self, conn: ConnId) {
         self.last_active = Some(conn);
     }
@@ -293,7 +296,6 @@ impl Workspace {
     /// Handles a request from frame `conn`. Returns `None` for the requests another component
     /// answers (configuration, outbound, auth, messenger, getAllowedServices).
     pub fn handle(&mut self, conn: ConnId, request: &Request, step: &mut Step) -> Option<Answer> {
-        self.touch(conn);
         Some(match request {
             Request::AgentGet(_) => ok(&self.config.agent),
             Request::AgentGetState(_) => ok(&self.agent_state),
@@ -410,7 +412,10 @@ impl Workspace {
             Request::SystemIsFrameNegotiating(_) => ok(&false),
             Request::SystemIsFrameLeadingOrNegotiating(_) => ok(&self.is_leader(conn)),
             Request::SystemIsLastActiveFrame(_) => ok(&(self.last_active == Some(conn))),
-            Request::SystemTriggerActivity(_) => Ok(None),
+            Request::SystemTriggerActivity(_) => {
+                self.touch(conn);
+                Ok(None)
+            }
             Request::SystemPopupToast(r) => {
                 let id = format!("wweCustomToast{}", self.take_id());
                 self.toasts.insert(id.clone(), r.parameters.clone());

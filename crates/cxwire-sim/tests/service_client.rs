@@ -175,10 +175,12 @@ async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
     let second = session(&sim).await;
     let mut second_system = second.subscribe(["system"]).await.unwrap();
     assert!(second.system().is_frame_following().await.unwrap());
+    // The frame loaded last is the last active one; activity in another frame moves it.
     assert!(second.system().is_last_active_frame().await.unwrap());
-    assert!(
-        !first.system().is_last_active_frame().await.unwrap() || first.system().is_last_active_frame().await.unwrap()
-    );
+    assert!(!first.system().is_last_active_frame().await.unwrap());
+    first.system().trigger_activity().await.unwrap();
+    assert!(first.system().is_last_active_frame().await.unwrap());
+    assert!(!second.system().is_last_active_frame().await.unwrap());
 
     let mut inbox = second.subscribe(["messenger:ops"]).await.unwrap();
     first.messenger().broadcast_message("ops", json!({"foo": "A foo text.", "bar": 1234})).await.unwrap();

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use cxwire_model::connects::ConnectsMessage;
 use cxwire_model::scapi::{
-    AnswerData, AnswerFrame, AnswerOutcome, EventFrame, Failure, RateLimitNotice, RawRequest, Request, Route,
-    ServiceRequest, WorkspaceMessage, decode_answer,
+    AnswerData, AnswerOutcome, EventFrame, Failure, RateLimitNotice, RawRequest, Request, Route, ServiceRequest,
+    WorkspaceMessage, decode_answer,
 };
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use serde_json::Value;
@@ -285,9 +285,13 @@ impl Session {
         };
         let text = serde_json::to_string(&frame).map_err(|e| Error::WebSocket(e.to_string()))?;
         let raw = self.roundtrip(&name, id, text, timeout.unwrap_or(self.inner.config.call_timeout)).await?;
+        // The driver routes only answers to calls, so anything else is undecodable as one.
         let answer = match WorkspaceMessage::decode(&raw) {
             Ok(WorkspaceMessage::Answer(answer)) => answer,
-            Ok(_) => unreachable_answer(&name, raw)?,
+            Ok(_) => {
+                let source = cxwire_model::DecodeError::Unclassifiable { reason: "not an answer frame" };
+                return Err(Error::Undecodable { request: name, source, raw });
+            }
             Err(source) => return Err(Error::Undecodable { request: name, source, raw }),
         };
         if let Some(failure) = answer.failure_reason() {
@@ -385,16 +389,6 @@ fn failure_error(request: &str, failure: Failure) -> Error {
         }
         Failure::Rejected(message) => Error::Rejected { request: request.to_owned(), message },
     }
-}
-
-/// The driver routes only answers to calls; anything else here is a broken invariant, reported
-/// as an undecodable answer rather than a panic.
-fn unreachable_answer(request: &str, raw: String) -> Result<AnswerFrame, Error> {
-    Err(Error::Undecodable {
-        request: request.to_owned(),
-        source: cxwire_model::DecodeError::Unclassifiable { reason: "not an answer frame" },
-        raw,
-    })
 }
 
 /// Encodes a typed request frame: the constant parts are written directly (request names are

@@ -300,37 +300,6 @@ impl RequestFrame {
     }
 }
 
-/// A request frame for one typed request, encoded without building a [`Request`]: what a
-/// client session writes on its hot path.
-#[derive(Clone, Copy, Debug)]
-pub struct TypedRequestFrame<'a, R> {
-    /// The request.
-    pub request: &'a R,
-    /// The correlation id.
-    pub reference_id: &'a str,
-    /// `userAgent`.
-    pub user_agent: &'a str,
-    /// The frame id, once the Workspace has assigned one.
-    pub frame_id: Option<u64>,
-}
-
-impl<R: ServiceRequest> Serialize for TypedRequestFrame<'_, R> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("request", R::NAME)?;
-        if self.request.has_parameters() {
-            map.serialize_entry("parameters", self.request)?;
-        }
-        map.serialize_entry("referenceId", self.reference_id)?;
-        map.serialize_entry("userAgent", self.user_agent)?;
-        map.serialize_entry("protocolVersion", &PROTOCOL_VERSION)?;
-        if let Some(frame_id) = self.frame_id {
-            map.serialize_entry("frameId", &frame_id)?;
-        }
-        map.end()
-    }
-}
-
 /// The topics of a subscription: one string or an array, kept as sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]

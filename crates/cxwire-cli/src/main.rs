@@ -39,11 +39,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the simulator until Ctrl-C, printing its URLs.
+    /// Run the simulator until Ctrl-C, printing its URLs: the Service Client WebSocket, the
+    /// Workspace page to open in a browser (with the HTTP control API), GMS and Engagement.
     Sim {
-        /// Address to listen on.
+        /// Address of the Service Client WebSocket.
         #[arg(long, default_value = "127.0.0.1:9300")]
         listen: String,
+        /// Address of GMS v1 and Engagement v3 (HTTP).
+        #[arg(long, default_value = "127.0.0.1:9301")]
+        http_listen: String,
+        /// Address of the Workspace page and the HTTP control API.
+        #[arg(long, default_value = "127.0.0.1:9302")]
+        page_listen: String,
+        /// Web content the Workspace page embeds, as `NAME=URL` (e.g. the bridge page of
+        /// `cxwire bridge`); repeatable, added to the configuration file's.
+        #[arg(long = "web-content", value_name = "NAME=URL")]
+        web_content: Vec<String>,
         /// Security options as `key=value` (e.g. `accepted-web-content-origins=*`); repeatable.
         #[arg(long = "option", value_name = "KEY=VALUE")]
         options: Vec<String>,
@@ -230,8 +241,9 @@ fn report(failure: Failure) -> ExitCode {
 async fn run(command: Command, color: bool) -> Result<(), Failure> {
     match command {
         Command::Demo { json } => demo::run(out::Printer::new(color, json)).await,
-        Command::Sim { listen, options, scenario, config } => {
-            sim(&listen, &options, scenario.as_deref(), config.as_deref()).await
+        Command::Sim { listen, http_listen, page_listen, web_content, options, scenario, config } => {
+            let addrs = [listen.as_str(), http_listen.as_str(), page_listen.as_str()];
+            sim(addrs, &web_content, &options, scenario.as_deref(), config.as_deref()).await
         }
         Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
         Command::Listen { url, topics } => listen(&url, topics).await,
@@ -244,7 +256,20 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
     }
 }
 
-async fn sim(listen: &str, options: &[String], scenario: Option<&str>, config: Option<&str>) -> Result<(), Failure> {
+/// Resolves `host:port` to one address.
+async fn address(text: &str) -> Result<std::net::SocketAddr, Failure> {
+    let bad =
+        || Failure::usage(format!("`{text}` is not an address")).hint("e.g. 127.0.0.1:9300 (port 0 picks a free port)");
+    tokio::net::lookup_host(text).await.map_err(|_| bad())?.next().ok_or_else(bad)
+}
+
+async fn sim(
+    [listen, http_listen, page_listen]: [&str; 3],
+    web_content: &[String],
+    options: &[String],
+    scenario: Option<&str>,
+    config: Option<&str>,
+) -> Result<(), Failure> {
     let scenario = match scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read {path}: {e}")))?;
@@ -263,11 +288,37 @@ async fn sim(listen: &str, options: &[String], scenario: Option<&str>, config: O
         let (k, v) = option.split_once('=').ok_or_else(|| Failure::usage(format!("`{option}` is not KEY=VALUE")))?;
         config.security.insert(k.trim().to_owned(), v.trim().to_owned());
     }
-    let sim = cxwire_sim::Simulator::start(listen, config).await.map_err(|e| Failure::io(e.to_string()))?;
+    for item in web_content {
+        let (name, url) = item.split_once('=').ok_or_else(|| {
+            Failure::usage(format!("`{item}` is not NAME=URL"))
+                .hint("e.g. --web-content CRM=http://127.0.0.1:9400/bridge.html")
+        })?;
+        config
+            .workspace_page
+            .web_content
+            .push(cxwire_sim::page::WebContent { name: name.trim().to_owned(), url: url.trim().to_owned() });
+    }
+    let sim = cxwire_sim::Simulator::builder()
+        .config(config)
+        .ws_addr(address(listen).await?)
+        .http_addr(address(http_listen).await?)
+        .page_addr(address(page_listen).await?)
+        .start()
+        .await
+        .map_err(|e| {
+            Failure::io(e.to_string()).hint(
+                "another simulator may be running: choose other ports with --listen, --http-listen, --page-listen",
+            )
+        })?;
     println!("Service Client WebSocket: {}", sim.ws_url());
+    println!("Workspace page (open in a browser): {}", sim.workspace_url());
+    println!(
+        "  embeds web content in iframes; add more with ?content=<url>; bridge pages take ?targetOrigin={}",
+        sim.workspace_origin()
+    );
+    println!("HTTP control API: {} (POST /action, /scenario; GET /interactions, /connections)", sim.control_url());
     println!("GMS callback API v1: {}/callback/<service>", sim.gms_base_url());
     println!("Engagement API v3: {}", sim.engagement_base_url());
-    println!("bridge page (as web content): http://{}/bridge.html", sim.ws_addr());
     println!("press Ctrl-C to stop");
     if let Some(scenario) = scenario {
         println!("playing the scenario ({} steps)", scenario.steps.len());

@@ -275,3 +275,74 @@ async fn sim_runs_with_a_config_file_and_prints_its_urls() {
     let _ = child.wait();
     assert_eq!(agent.username.as_deref(), Some("abyron"));
 }
+
+/// One HTTP/1.1 exchange over a plain socket: (status line, body).
+fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = body.unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+#[test]
+fn sim_prints_its_urls_serves_the_workspace_page_and_stops_on_ctrl_c() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"])
+        .args(["--web-content", "CRM=http://127.0.0.1:9/bridge.html"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    while !printed.last().is_some_and(|l: &String| l.starts_with("press Ctrl-C")) {
+        printed.push(rx.recv_timeout(Duration::from_secs(30)).expect("cxwire sim prints its URLs"));
+    }
+    let url_after = |label: &str| {
+        let line = printed.iter().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label} in {printed:?}"));
+        line.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("ws://")).unwrap().to_owned()
+    };
+    assert!(url_after("Service Client WebSocket").starts_with("ws://127.0.0.1:"));
+    assert!(url_after("GMS callback API v1").contains("/genesys/1/service"));
+    let page = url_after("Workspace page");
+    let page_addr = page.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    assert!(url_after("HTTP control API").starts_with(&page));
+
+    let (status, html) = http(&page_addr, "GET", "/", None);
+    assert!(status.contains("200"), "{status}");
+    assert!(html.contains("Agent Workspace"));
+    let (_, config) = http(&page_addr, "GET", "/config.json", None);
+    assert!(config.contains("http://127.0.0.1:9/bridge.html"), "{config}");
+    let (status, answer) =
+        http(&page_addr, "POST", "/control/action", Some(r#"{"action": "inboundCall", "ani": "+14155550123"}"#));
+    assert!(status.contains("200") && answer.contains("interactionId"), "{status} {answer}");
+
+    // Ctrl-C: a graceful stop, exit code 0.
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let mut rest = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        rest.push(line);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest:?}");
+    assert!(rest.iter().any(|l| l == "stopping"), "{rest:?}");
+}

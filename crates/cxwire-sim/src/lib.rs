@@ -3,9 +3,10 @@
 pub mod http;
 pub mod options;
 pub mod outbound;
+pub mod page;
 pub mod scenario;
 mod server;
 pub mod workspace;
 
 pub use outbound::PreviewMode;
-pub use server::{SimConfig, SimError, Simulator};
+pub use server::{ConnectionInfo, RELAY_PATH, SimBuilder, SimConfig, SimControl, SimError, Simulator};

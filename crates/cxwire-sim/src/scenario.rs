@@ -19,7 +19,7 @@ use cxwire_model::scapi::{OutboundEventType, RealtimeConnectionState};
 use serde::{Deserialize, Serialize};
 
 use crate::outbound::PreviewMode;
-use crate::{SimError, Simulator};
+use crate::{SimControl, SimError};
 
 /// A scenario: steps run in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ impl Scenario {
     }
 }
 
-impl Simulator {
+impl SimControl {
     /// Runs a scenario: each step waits its delay, then acts. Returns the interaction ids the
     /// steps created, in order.
     ///
@@ -134,33 +134,40 @@ impl Simulator {
                 tokio::time::sleep(Duration::from_millis(step.after_ms)).await;
             }
             let refused = |e: SimError| SimError::Refused(format!("scenario step {index}: {e}"));
-            match &step.action {
-                Action::InboundCall { ani, dnis, user_data } => {
-                    created.push(self.inject_inbound_call(ani, dnis, user_data.clone()).await.map_err(refused)?);
-                }
-                Action::Chat { from, user_data } => {
-                    created.push(self.inject_open_media("chat", from, user_data.clone()).await.map_err(refused)?);
-                }
-                Action::Email { from, user_data } => {
-                    created.push(self.inject_open_media("email", from, user_data.clone()).await.map_err(refused)?);
-                }
-                Action::PreviewRecord { mode, campaign } => {
-                    let mode = PreviewMode::from_catalog_name(mode).ok_or_else(|| {
-                        SimError::Refused(format!("scenario step {index}: unknown preview mode `{mode}`"))
-                    })?;
-                    created.push(self.preview_record(mode, campaign.as_deref()).await.map_err(refused)?);
-                }
-                Action::Campaign { campaign, change, mode } => {
-                    self.campaign(campaign, change.clone(), mode.as_deref()).await.map_err(refused)?;
-                }
-                Action::RealtimeConnection { state } => {
-                    self.realtime_connection(state.clone()).await.map_err(refused)?
-                }
-                Action::ToastClick { toast, button } => {
-                    self.click_toast_button(toast, *button).await.map_err(refused)?
-                }
-            }
+            created.extend(self.act(&step.action).await.map_err(refused)?);
         }
         Ok(created)
+    }
+
+    /// Performs one action; returns the id of the interaction it created, if any (the HTTP
+    /// control API's `POST /control/action` runs this).
+    ///
+    /// # Errors
+    /// The action was refused (e.g. an unknown preview mode or toast), or the simulator stopped.
+    pub async fn act(&self, action: &Action) -> Result<Option<String>, SimError> {
+        Ok(match action {
+            Action::InboundCall { ani, dnis, user_data } => {
+                Some(self.inject_inbound_call(ani, dnis, user_data.clone()).await?)
+            }
+            Action::Chat { from, user_data } => Some(self.inject_open_media("chat", from, user_data.clone()).await?),
+            Action::Email { from, user_data } => Some(self.inject_open_media("email", from, user_data.clone()).await?),
+            Action::PreviewRecord { mode, campaign } => {
+                let mode = PreviewMode::from_catalog_name(mode)
+                    .ok_or_else(|| SimError::Refused(format!("unknown preview mode `{mode}`")))?;
+                Some(self.preview_record(mode, campaign.as_deref()).await?)
+            }
+            Action::Campaign { campaign, change, mode } => {
+                self.campaign(campaign, change.clone(), mode.as_deref()).await?;
+                None
+            }
+            Action::RealtimeConnection { state } => {
+                self.realtime_connection(state.clone()).await?;
+                None
+            }
+            Action::ToastClick { toast, button } => {
+                self.click_toast_button(toast, *button).await?;
+                None
+            }
+        })
     }
 }

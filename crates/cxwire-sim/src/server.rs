@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::ops::Deref;
 
 use cxwire_model::scapi::types::{Interaction, JwtToken, UserData};
 use cxwire_model::scapi::{
@@ -22,6 +23,7 @@ use cxwire_model::scapi::{InteractionEvent, OutboundEvent, OutboundEventType};
 
 use crate::options::OptionStore;
 use crate::outbound::{NewPreviewRecord, OutboundDesk, PreviewMode};
+use crate::page::{WebContent, WorkspacePageConfig};
 use crate::workspace::{Answer, ConnId, DesktopConfig, Step, Workspace};
 
 /// Errors of the simulator.
@@ -43,6 +45,9 @@ pub enum SimError {
     /// The HTTP side could not start.
     #[error("cannot start the GMS / Engagement side: {0}")]
     Http(String),
+    /// The Workspace page could not start.
+    #[error("cannot start the Workspace page: {0}")]
+    Page(String),
 }
 
 /// The simulator's configuration; also readable from a JSON file ([`SimConfig::from_json`]):
@@ -51,7 +56,8 @@ pub enum SimError {
 /// {"desktop": {"agent": {"employeeId": "emp1001", "username": "klindgren"}, "initialState": "NotReady"},
 ///  "security": {"accepted-web-content-origins": "*", "rate-limit.voice.dial": "4"},
 ///  "options": {"sections": {"interaction-workspace": {"voice.auto-answer": "false"}}},
-///  "http": {"apiKey": "my-key"}}
+///  "http": {"apiKey": "my-key"},
+///  "workspacePage": {"webContent": [{"name": "CRM", "url": "http://127.0.0.1:8080/bridge.html"}]}}
 /// ```
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -68,6 +74,8 @@ pub struct SimConfig {
     pub options: Option<OptionStore>,
     /// The GMS v1 / Engagement v3 side (always on loopback, on its own port).
     pub http: crate::http::HttpSimConfig,
+    /// The Workspace page for real browsers: the web content it embeds.
+    pub workspace_page: WorkspacePageConfig,
 }
 
 impl SimConfig {
@@ -82,7 +90,7 @@ impl SimConfig {
 }
 
 enum Input {
-    Connected { conn: ConnId, origin: Option<String>, tx: mpsc::Sender<String> },
+    Connected { conn: ConnId, origin: Option<String>, relayed: bool, tx: mpsc::Sender<String> },
     Frame { conn: ConnId, text: String },
     Disconnected { conn: ConnId },
     Control(Control),
@@ -95,16 +103,31 @@ enum Control {
     Realtime { state: RealtimeConnectionState, reply: oneshot::Sender<()> },
     ToastClick { toast: String, button: u32, reply: oneshot::Sender<Result<(), String>> },
     Interactions { reply: oneshot::Sender<Vec<Interaction>> },
+    Connections { reply: oneshot::Sender<Vec<ConnectionInfo>> },
     Campaign { name: String, change: OutboundEventType, mode: Option<String>, reply: oneshot::Sender<()> },
     PreviewRecord { mode: PreviewMode, campaign: Option<String>, reply: oneshot::Sender<Result<String, String>> },
 }
 
-/// A running simulator. Dropping it stops it.
+/// A running simulator: its addresses, and (through [`Deref`] to [`SimControl`]) its control
+/// API. Dropping it stops it.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), cxwire_sim::SimError> {
+/// let sim = cxwire_sim::Simulator::builder()
+///     .security("accepted-web-content-origins", "http://127.0.0.1:8080")
+///     .web_content("CRM", "http://127.0.0.1:8080/bridge.html")
+///     .start()
+///     .await?;
+/// println!("sessions: {}  Workspace page: {}", sim.ws_url(), sim.workspace_url());
+/// sim.inject_inbound_call("+14155550123", "5001", Default::default()).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Simulator {
     ws_addr: SocketAddr,
     http: crate::http::HttpSimHandle,
-    input: mpsc::Sender<Input>,
+    page: crate::page::PageHandle,
+    control: SimControl,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -116,27 +139,147 @@ impl Drop for Simulator {
     }
 }
 
+impl Deref for Simulator {
+    type Target = SimControl;
+
+    fn deref(&self) -> &SimControl {
+        &self.control
+    }
+}
+
+/// Builds and starts a [`Simulator`]: every listener on loopback, port 0 (a free port) unless
+/// set.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SimBuilder {
+    config: SimConfig,
+    ws_addr: SocketAddr,
+    http_addr: SocketAddr,
+    page_addr: SocketAddr,
+}
+
+impl Default for SimBuilder {
+    fn default() -> Self {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self { config: SimConfig::default(), ws_addr: any, http_addr: any, page_addr: any }
+    }
+}
+
+impl SimBuilder {
+    /// The whole configuration (replaces what earlier calls set, addresses aside).
+    pub fn config(mut self, config: SimConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The agent and desktop.
+    pub fn desktop(mut self, desktop: DesktopConfig) -> Self {
+        self.config.desktop = desktop;
+        self
+    }
+
+    /// One `service-client-api.*` security option (with or without the prefix).
+    pub fn security(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.security.insert(key.into(), value.into());
+        self
+    }
+
+    /// The configuration options `configuration.getOption` reads.
+    pub fn options(mut self, options: OptionStore) -> Self {
+        self.config.options = Some(options);
+        self
+    }
+
+    /// The GMS v1 / Engagement v3 side.
+    pub fn http(mut self, http: crate::http::HttpSimConfig) -> Self {
+        self.config.http = http;
+        self
+    }
+
+    /// Web content the Workspace page embeds in an iframe (in the order added).
+    pub fn web_content(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        self.config.workspace_page.web_content.push(WebContent { name: name.into(), url: url.into() });
+        self
+    }
+
+    /// The WebSocket listener's settings.
+    pub fn websocket(mut self, websocket: AcceptorConfig) -> Self {
+        self.config.websocket = websocket;
+        self
+    }
+
+    /// The Service Client API (WebSocket) address.
+    pub fn ws_addr(mut self, addr: SocketAddr) -> Self {
+        self.ws_addr = addr;
+        self
+    }
+
+    /// The GMS / Engagement (HTTP) address.
+    pub fn http_addr(mut self, addr: SocketAddr) -> Self {
+        self.http_addr = addr;
+        self
+    }
+
+    /// The Workspace page and HTTP control API address.
+    pub fn page_addr(mut self, addr: SocketAddr) -> Self {
+        self.page_addr = addr;
+        self
+    }
+
+    /// Binds the listeners and starts the simulator.
+    ///
+    /// # Errors
+    /// An address cannot be bound or is not loopback, or the security options are invalid.
+    pub async fn start(self) -> Result<Simulator, SimError> {
+        Simulator::start_parts(self.ws_addr, self.http_addr, self.page_addr, self.config).await
+    }
+}
+
 impl Simulator {
-    /// Starts the simulator on `addr` (port 0 picks a free port).
+    /// A builder, for anything beyond [`Simulator::start`].
+    pub fn builder() -> SimBuilder {
+        SimBuilder::default()
+    }
+
+    /// Starts the simulator with its WebSocket side on `addr` (port 0 picks a free port), the
+    /// HTTP side and the Workspace page on free loopback ports.
     ///
     /// # Errors
     /// The address cannot be bound, or the security options are invalid.
     pub async fn start(addr: impl tokio::net::ToSocketAddrs, config: SimConfig) -> Result<Self, SimError> {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::start_parts(addr, any, any, config).await
+    }
+
+    async fn start_parts(
+        ws_addr: impl tokio::net::ToSocketAddrs,
+        http_addr: SocketAddr,
+        page_addr: SocketAddr,
+        config: SimConfig,
+    ) -> Result<Self, SimError> {
         let security = if config.security.is_empty() {
             SecurityOptions::from_options([("accepted-web-content-origins", "*")])?
         } else {
             SecurityOptions::from_options(config.security.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
         };
-        let http = crate::http::HttpSim::start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            config.http.clone(),
-            crate::http::SystemClock,
-        )
-        .await
-        .map_err(|e| SimError::Http(e.to_string()))?;
-        let mut acceptor = FrameAcceptor::bind(addr, config.websocket.clone()).await?;
+        let http = crate::http::HttpSim::start(http_addr, config.http.clone(), crate::http::SystemClock)
+            .await
+            .map_err(|e| SimError::Http(e.to_string()))?;
+        let page_listener = crate::page::bind(page_addr).await?;
+        let mut acceptor = FrameAcceptor::bind(ws_addr, config.websocket.clone()).await?;
         let ws_addr = acceptor.local_addr();
         let (input, inputs) = mpsc::channel(1024);
+        let control = SimControl { input: input.clone() };
+        let page = crate::page::serve(
+            page_listener,
+            crate::page::PageContext {
+                control: control.clone(),
+                relay_url: format!("ws://{ws_addr}{RELAY_PATH}"),
+                web_content: config.workspace_page.web_content.clone(),
+                agent: config.desktop.agent.clone(),
+            },
+        );
+        let page_origins = crate::page::origins(page.local_addr());
         let actor = Actor {
             workspace: Workspace::new(config.desktop),
             options: config.options.unwrap_or_else(OptionStore::seed_example),
@@ -149,16 +292,24 @@ impl Simulator {
             jwt_counter: 0,
         };
         let actor_task = tokio::spawn(actor.run(inputs));
-        let accept_input = input.clone();
         let accept_task = tokio::spawn(async move {
             let mut next_conn: ConnId = 1;
             while let Some((frames, peer)) = acceptor.accept().await {
+                let (origin, relayed) = match relayed_origin(&peer, &page_origins) {
+                    Ok(Some(origin)) => (Some(origin), true),
+                    Ok(None) => (peer.origin.clone(), false),
+                    Err(reason) => {
+                        tracing::warn!(addr = %peer.addr, origin = ?peer.origin, reason, "relay refused");
+                        tokio::spawn(frames.close_with(POLICY_VIOLATION, reason));
+                        continue;
+                    }
+                };
                 let conn = next_conn;
                 next_conn += 1;
-                tokio::spawn(connection(conn, frames, peer, accept_input.clone()));
+                tokio::spawn(connection(conn, frames, origin, relayed, input.clone()));
             }
         });
-        Ok(Self { ws_addr, http, input, tasks: vec![actor_task, accept_task] })
+        Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
     }
 
     /// The WebSocket address.
@@ -186,6 +337,75 @@ impl Simulator {
         self.http.state().clone()
     }
 
+    /// The Workspace page for a real browser: it embeds the configured web content in iframes
+    /// and relays their `postMessage` traffic to the simulator (see [`crate::page`]). Add
+    /// `?content=<url>` (repeatable) to embed more.
+    pub fn workspace_url(&self) -> String {
+        format!("http://{}/", self.page.local_addr())
+    }
+
+    /// The origin of the Workspace page (what bridge pages take as `targetOrigin`).
+    pub fn workspace_origin(&self) -> String {
+        format!("http://{}", self.page.local_addr())
+    }
+
+    /// The HTTP control API's base URL (`POST {base}/action`, ...; see [`crate::page`]).
+    pub fn control_url(&self) -> String {
+        format!("http://{}/control", self.page.local_addr())
+    }
+
+    /// A cloneable handle on the control API, for other tasks.
+    pub fn control(&self) -> SimControl {
+        self.control.clone()
+    }
+}
+
+/// The WebSocket path of the Workspace page's relay connections.
+pub const RELAY_PATH: &str = "/relay";
+/// The close code of a refused relay: policy violation.
+const POLICY_VIOLATION: u16 = 1008;
+
+/// The origin a relay connection speaks for: `Ok(None)` for a direct connection, whose origin is
+/// its handshake's. A relay (path [`RELAY_PATH`]) must come from the Workspace page itself (its
+/// handshake `Origin` is the page's) and name the iframe's origin, as the browser reported it
+/// on the `postMessage` event, in its `origin` query parameter.
+fn relayed_origin(peer: &PeerInfo, page_origins: &[String]) -> Result<Option<String>, &'static str> {
+    if peer.path != RELAY_PATH {
+        return Ok(None);
+    }
+    if !peer.origin.as_ref().is_some_and(|o| page_origins.iter().any(|p| p == o)) {
+        return Err("relay connections are accepted only from the simulator's Workspace page");
+    }
+    match peer.query.get("origin") {
+        Some(origin) if crate::page::is_origin(origin) => Ok(Some(origin.clone())),
+        _ => Err("the relay connection names no valid iframe origin"),
+    }
+}
+
+/// The simulator's control API: ring calls, push records, click toasts, list connections. A
+/// cheap handle to clone into other tasks; [`Simulator`] derefs to it.
+#[derive(Clone, Debug)]
+pub struct SimControl {
+    input: mpsc::Sender<Input>,
+}
+
+/// A connection to the Service Client API, as the simulator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ConnectionInfo {
+    /// The frame id the simulator assigned.
+    pub frame_id: u64,
+    /// The origin the security options are checked against: the WebSocket handshake's, or for
+    /// a relayed iframe, the browser-reported origin of its `postMessage` events.
+    pub origin: Option<String>,
+    /// Whether the connection is an iframe relayed by the Workspace page.
+    pub relayed: bool,
+    /// The topics it subscribed to.
+    pub topics: Vec<String>,
+}
+
+impl SimControl {
     async fn control<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, SimError> {
         let (reply, answer) = oneshot::channel();
         self.input.send(Input::Control(make(reply))).await.map_err(|_| SimError::Stopped)?;
@@ -256,12 +476,26 @@ impl Simulator {
     pub async fn interactions(&self) -> Result<Vec<Interaction>, SimError> {
         self.control(|reply| Control::Interactions { reply }).await
     }
+
+    /// The Service Client API connections, in frame id order.
+    ///
+    /// # Errors
+    /// The simulator has stopped.
+    pub async fn connections(&self) -> Result<Vec<ConnectionInfo>, SimError> {
+        self.control(|reply| Control::Connections { reply }).await
+    }
 }
 
 /// One WebSocket connection: frames in go to the actor, frames from the actor go out.
-async fn connection(conn: ConnId, mut frames: AcceptedFrames, peer: PeerInfo, input: mpsc::Sender<Input>) {
+async fn connection(
+    conn: ConnId,
+    mut frames: AcceptedFrames,
+    origin: Option<String>,
+    relayed: bool,
+    input: mpsc::Sender<Input>,
+) {
     let (tx, mut rx) = mpsc::channel::<String>(256);
-    if input.send(Input::Connected { conn, origin: peer.origin.clone(), tx }).await.is_err() {
+    if input.send(Input::Connected { conn, origin, relayed, tx }).await.is_err() {
         return;
     }
     loop {
@@ -302,6 +536,7 @@ async fn connection(conn: ConnId, mut frames: AcceptedFrames, peer: PeerInfo, in
 struct Connection {
     tx: mpsc::Sender<String>,
     origin: Option<String>,
+    relayed: bool,
     /// Subscription id -> topics.
     subscriptions: BTreeMap<String, Vec<String>>,
 }
@@ -329,10 +564,10 @@ impl Actor {
         while let Some(input) = inputs.recv().await {
             let mut step = Step::default();
             match input {
-                Input::Connected { conn, origin, tx } => {
+                Input::Connected { conn, origin, relayed, tx } => {
                     let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
                     let _ = tx.try_send(serde_json::to_string(&assign).unwrap_or_default());
-                    self.connections.insert(conn, Connection { tx, origin, subscriptions: BTreeMap::new() });
+                    self.connections.insert(conn, Connection { tx, origin, relayed, subscriptions: BTreeMap::new() });
                     self.workspace.frame_connected(conn, &mut step);
                 }
                 Input::Disconnected { conn } => {
@@ -360,6 +595,19 @@ impl Actor {
             }
             Control::ToastClick { toast, button, reply } => {
                 let _ = reply.send(self.workspace.click_toast_button(&toast, button, step));
+            }
+            Control::Connections { reply } => {
+                let list = self
+                    .connections
+                    .iter()
+                    .map(|(conn, c)| ConnectionInfo {
+                        frame_id: *conn,
+                        origin: c.origin.clone(),
+                        relayed: c.relayed,
+                        topics: c.subscriptions.values().flatten().cloned().collect(),
+                    })
+                    .collect();
+                let _ = reply.send(list);
             }
             Control::Interactions { reply } => {
                 let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
@@ -480,7 +728,11 @@ impl Actor {
         let name = frame.request.name().to_owned();
         let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
         if !self.security.origins.allows(&origin, &name) {
-            let message = format!("Error: the origin '{origin}' may not use '{name}'.");
+            let message = if self.security.origins.is_accepted(&origin) {
+                format!("Error: the origin '{origin}' may not use '{name}'.")
+            } else {
+                format!("Error: the origin '{origin}' is not accepted.")
+            };
             return self.answer(conn, Some(&name), frame.reference_id, Err(message));
         }
         let now = self.started.elapsed();

@@ -8,7 +8,13 @@ use cxwire_sim::{SimConfig, Simulator};
 async fn the_example_configuration_starts_a_simulator_that_uses_it() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.json")).unwrap();
     let config = SimConfig::from_json(&text).unwrap();
+    assert_eq!(config.workspace_page.web_content.len(), 1);
+    assert!(config.workspace_page.web_content[0].url.contains("/bridge.html?targetOrigin="));
     let sim = Simulator::start("127.0.0.1:0", config).await.unwrap();
+    let page_config = format!("{}config.json", sim.workspace_url());
+    let page_config: serde_json::Value = reqwest::get(page_config).await.unwrap().json().await.unwrap();
+    assert_eq!(page_config["webContent"][0]["name"], "cxwire bridge");
+    assert_eq!(page_config["agent"]["username"], "abyron");
     let session = cxwire_ws::connect(&sim.ws_url()).await.unwrap();
     assert_eq!(session.agent().get().await.unwrap().username.as_deref(), Some("abyron"));
     let states = session.agent().get_state_list().await.unwrap();
@@ -26,4 +32,6 @@ fn bad_configurations_name_the_fault() {
     assert!(err.contains("desktop.agent.roles"), "{err}");
     let err = SimConfig::from_json(r#"{"securty": {}}"#).unwrap_err();
     assert!(err.contains("securty"), "{err}");
+    let err = SimConfig::from_json(r#"{"workspacePage": {"webContent": [{"name": "CRM"}]}}"#).unwrap_err();
+    assert!(err.contains("workspacePage.webContent[0]") && err.contains("url"), "{err}");
 }

@@ -216,7 +216,17 @@ async fn security_options_are_enforced() {
     let sim = Simulator::start("127.0.0.1:0", config).await.unwrap();
     let s = session(&sim).await;
     match s.agent().get().await {
-        Err(Error::Rejected { message, .. }) => assert!(message.unwrap().contains("may not use 'agent.get'")),
+        Err(Error::Rejected { message, .. }) => assert!(message.unwrap().contains("'null' is not accepted")),
+        other => panic!("{other:?}"),
+    }
+    // With the listed origin on the handshake, the origin's filters decide.
+    let options = ConnectOptions { origin: Some("http://crm.example".into()), ..ConnectOptions::default() };
+    let s = connect_with(&sim.ws_url(), options).await.unwrap();
+    s.agent().get().await.unwrap();
+    match s.voice().hold("1").await {
+        Err(Error::Rejected { message, .. }) => {
+            assert!(message.unwrap().contains("'http://crm.example' may not use 'voice.hold'"))
+        }
         other => panic!("{other:?}"),
     }
 

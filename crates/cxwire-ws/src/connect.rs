@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, connect_async_with_config};
 
 use crate::session::Connector;
@@ -69,6 +71,10 @@ pub struct ConnectOptions {
     pub websocket: WsSettings,
     /// Reconnection.
     pub reconnect: ReconnectPolicy,
+    /// The `Origin` header of the handshake: the web page a service speaks for, which a
+    /// Workspace (or the simulator) checks against `accepted-web-content-origins`. None sends no
+    /// `Origin` (the origin then reads as `null`).
+    pub origin: Option<String>,
 }
 
 type Transport = WsFrames<MaybeTlsStream<TcpStream>>;
@@ -76,6 +82,7 @@ type Transport = WsFrames<MaybeTlsStream<TcpStream>>;
 struct WsConnector {
     url: String,
     settings: WsSettings,
+    origin: Option<String>,
     policy: ReconnectPolicy,
     seed: u64,
 }
@@ -90,14 +97,20 @@ impl WsConnector {
     }
 }
 
-async fn open(url: &str, settings: &WsSettings) -> Result<Transport, Error> {
-    let (stream, _response) = connect_async_with_config(url, Some(settings.config()), true).await?;
+async fn open(url: &str, settings: &WsSettings, origin: Option<&str>) -> Result<Transport, Error> {
+    let mut request = url.into_client_request()?;
+    if let Some(origin) = origin {
+        let value = HeaderValue::from_str(origin)
+            .map_err(|_| Error::InvalidUrl { url: url.to_owned(), reason: format!("invalid Origin `{origin}`") })?;
+        request.headers_mut().insert("origin", value);
+    }
+    let (stream, _response) = connect_async_with_config(request, Some(settings.config()), true).await?;
     Ok(WsFrames::new(stream, settings))
 }
 
 impl Connector<Transport> for WsConnector {
     fn connect(&mut self) -> Pin<Box<dyn Future<Output = Result<Transport, Error>> + Send + '_>> {
-        Box::pin(open(&self.url, &self.settings))
+        Box::pin(open(&self.url, &self.settings, self.origin.as_deref()))
     }
 
     fn backoff(&mut self, attempt: u32) -> Option<Duration> {
@@ -124,9 +137,15 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Session,
     if !(url.starts_with("ws://") || url.starts_with("wss://")) {
         return Err(Error::InvalidUrl { url: url.to_owned(), reason: "expected ws:// or wss://".to_owned() });
     }
-    let first = open(url, &options.websocket).await?;
+    let first = open(url, &options.websocket, options.origin.as_deref()).await?;
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0x9E37_79B9, |d| d.as_nanos() as u64) | 1;
-    let connector = WsConnector { url: url.to_owned(), settings: options.websocket, policy: options.reconnect, seed };
+    let connector = WsConnector {
+        url: url.to_owned(),
+        settings: options.websocket,
+        origin: options.origin,
+        policy: options.reconnect,
+        seed,
+    };
     Ok(Session::with_connector(first, connector, options.session))
 }
 

@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use crate::Error;
@@ -83,6 +85,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsFrames<S> {
         let mut ping = tokio::time::interval_at(Instant::now() + settings.ping_interval, settings.ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Self { inner, ping, last_seen: Instant::now(), idle_timeout: settings.idle_timeout, ping_pending: false }
+    }
+
+    /// Closes the connection with a close frame of `code` (e.g. 1008, policy violation) and
+    /// `reason` (cut to the 123 bytes a close frame can carry), and flushes it.
+    ///
+    /// # Errors
+    /// The connection failed before the close handshake ended.
+    pub async fn close_with(mut self, code: u16, reason: &str) -> Result<(), Error> {
+        let mut end = reason.len().min(123);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        let frame = CloseFrame { code: CloseCode::from(code), reason: reason[..end].to_owned().into() };
+        self.inner.close(Some(frame)).await.map_err(Error::from)
     }
 
     fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {

@@ -51,7 +51,7 @@ mod config;
 mod engagement_v3;
 mod error;
 mod gms_v1;
-mod server;
+pub(crate) mod server;
 mod slots;
 mod state;
 mod wire;

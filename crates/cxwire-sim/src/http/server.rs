@@ -3,7 +3,9 @@
 //! [`HttpSimHandle::shutdown`] or when the handle is dropped.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -82,7 +84,12 @@ impl HttpSim {
         let listener = TcpListener::bind(addr).await.map_err(|source| HttpSimError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| HttpSimError::Bind { addr, source })?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
+        let handler_state = state.clone();
+        let handler: Handler = Arc::new(move |request| {
+            let state = handler_state.clone();
+            Box::pin(async move { respond(&state, request).await })
+        });
+        let task = tokio::spawn(accept_loop(listener, handler, stopped));
         tracing::debug!(%local_addr, "HTTP simulator listening");
         Ok(HttpSimHandle { local_addr, state, stop, task: Some(task) })
     }
@@ -141,7 +148,13 @@ impl Drop for HttpSimHandle {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: HttpSimState, mut stopped: watch::Receiver<bool>) {
+/// What answers each request of a connection.
+pub(crate) type Handler =
+    Arc<dyn Fn(Request<Body>) -> Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>> + Send + Sync>;
+
+/// Serves HTTP/1.1 connections of `listener` with `handler` until `stopped` changes (or its
+/// sender is dropped), then lets open connections finish for a few seconds.
+pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut stopped: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -149,7 +162,7 @@ async fn accept_loop(listener: TcpListener, state: HttpSimState, mut stopped: wa
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, state.clone(), stopped.clone()));
+                    connections.spawn(serve_connection(stream, handler.clone(), stopped.clone()));
                 }
                 Err(error) => {
                     // E.g. too many open files: back off briefly instead of spinning.
@@ -167,10 +180,10 @@ async fn accept_loop(listener: TcpListener, state: HttpSimState, mut stopped: wa
     }
 }
 
-async fn serve_connection(stream: TcpStream, state: HttpSimState, mut stopped: watch::Receiver<bool>) {
+async fn serve_connection(stream: TcpStream, handler: Handler, mut stopped: watch::Receiver<bool>) {
     let service = service_fn(move |request: Request<Body>| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(respond(&state, request).await) }
+        let answer = handler(request);
+        async move { Ok::<_, Infallible>(answer.await) }
     });
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(READ_TIMEOUT);
@@ -243,7 +256,7 @@ async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<
 
 /// Reads the whole body, at most `limit` bytes, within [`READ_TIMEOUT`]. An oversized body is
 /// read on (and discarded) up to [`DRAIN_LIMIT`] more bytes so that the client gets the answer.
-async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
     let too_big = || format!("The request body exceeds {limit} bytes");
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let declared_too_big = declared.is_some_and(|n| n > limit as u64);

@@ -1,0 +1,307 @@
+//! The Workspace page for real browsers, and the HTTP control API, served together on their own
+//! loopback port ([`Simulator::workspace_url`](crate::Simulator::workspace_url)).
+//!
+//! The page plays the Agent Workspace window: it embeds each configured web content
+//! ([`WorkspacePageConfig`], plus any `?content=<url>` of the page's own address) in an iframe,
+//! and relays the Service Client API messages each iframe posts to it (`window.parent.postMessage`,
+//! as the vendor's library and cxwire's bridge page do) to the simulator over one WebSocket per
+//! iframe, and the simulator's answers and events back with `postMessage` to that iframe's origin
+//! only. The relay connection names the iframe's origin as the browser reported it on the
+//! `message` event (`MessageEvent.origin`, which a page cannot forge), and the simulator checks
+//! the security options against that origin. It trusts the name only from the page itself: a
+//! relay connection whose WebSocket handshake does not come from the page's origin is closed with
+//! code 1008. The page also has buttons for the control API and shows the traffic.
+//!
+//! # Routes
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /` | the Workspace page (`?content=<url>` embeds more web content; `http:` and `https:` only) |
+//! | `GET /workspace.js` | its script |
+//! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}}` |
+//! | `GET /control/interactions` | the interactions on the desktop (JSON array) |
+//! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)) |
+//! | `POST /control/action` | one scenario action ([`Action`]), e.g. `{"action": "inboundCall", "ani": "+14155550123"}`: `200 {"interactionId": ...}` |
+//! | `POST /control/scenario` | a whole [`Scenario`], delays included: `200 {"created": [ids]}` |
+//!
+//! Errors are `{"error": "..."}` with 400 (not JSON, or not an action: the message names the
+//! path), 409 (refused, e.g. an unknown toast), 415 (a `POST` that is not `application/json`),
+//! 403 (a `POST` from another page's origin: browsers cannot forge a JSON `POST` across origins
+//! without a CORS preflight, which this server never grants), 404, 405 and 503 (stopped).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use cxwire_model::scapi::types::Agent;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming as Body};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::http::server::{Handler, accept_loop, read_body};
+use crate::scenario::{Action, Scenario};
+use crate::{SimControl, SimError};
+
+/// The Workspace page.
+pub const WORKSPACE_HTML: &str = include_str!("../page/workspace.html");
+/// The Workspace page's script.
+pub const WORKSPACE_JS: &str = include_str!("../page/workspace.js");
+
+/// The largest control request body.
+const MAX_CONTROL_BODY: usize = 256 * 1024;
+
+/// The Workspace page's settings (`workspacePage` in a configuration file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacePageConfig {
+    /// The web content to embed, each in its own iframe, in order.
+    pub web_content: Vec<WebContent>,
+}
+
+/// One web content: what the Workspace option of the same name configures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebContent {
+    /// The tab's title.
+    pub name: String,
+    /// The page to embed (`http:` or `https:`).
+    pub url: String,
+}
+
+/// What the page server needs.
+pub(crate) struct PageContext {
+    pub(crate) control: SimControl,
+    pub(crate) relay_url: String,
+    pub(crate) web_content: Vec<WebContent>,
+    pub(crate) agent: Agent,
+}
+
+/// The running page server; dropping it stops it.
+#[derive(Debug)]
+pub(crate) struct PageHandle {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    _task: JoinHandle<()>,
+}
+
+impl PageHandle {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+}
+
+impl Drop for PageHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Binds the page server's loopback address.
+pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
+    if !addr.ip().is_loopback() {
+        return Err(SimError::Page(format!("{addr} is not a loopback address")));
+    }
+    TcpListener::bind(addr).await.map_err(|e| SimError::Page(format!("cannot bind {addr}: {e}")))
+}
+
+/// Serves the page and the control API on `listener`.
+pub(crate) fn serve(listener: TcpListener, context: PageContext) -> PageHandle {
+    let local_addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let origins = origins(local_addr);
+    let config = serde_json::json!({
+        "relay": context.relay_url,
+        "webContent": context.web_content,
+        "agent": context.agent,
+    })
+    .to_string();
+    let csp = format!(
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-src http: https:; connect-src 'self' {}",
+        context.relay_url.split(crate::RELAY_PATH).next().unwrap_or_default()
+    );
+    let shared = Arc::new(Shared { control: context.control, config, origins, csp });
+    let handler: Handler = Arc::new(move |request| {
+        let shared = shared.clone();
+        Box::pin(async move { shared.respond(request).await })
+    });
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, handler, stopped));
+    PageHandle { local_addr, stop, _task: task }
+}
+
+/// The origins the page has when opened at `addr`: `http://127.0.0.1:port`, and
+/// `http://localhost:port` for a loopback address.
+pub(crate) fn origins(addr: SocketAddr) -> Vec<String> {
+    let mut all = vec![format!("http://{addr}")];
+    if addr.ip().is_loopback() {
+        all.push(format!("http://localhost:{}", addr.port()));
+    }
+    all
+}
+
+/// Whether `text` is a serialized origin as browsers report it: `null`, or
+/// `scheme://host[:port]` with no path, query, fragment, user info, space or control character.
+pub fn is_origin(text: &str) -> bool {
+    if text == "null" {
+        return true;
+    }
+    let Some((scheme, authority)) = text.split_once("://") else { return false };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let authority_ok = !authority.is_empty()
+        && authority.len() <= 512
+        && !authority.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '@' | '\\'));
+    scheme_ok && authority_ok
+}
+
+struct Shared {
+    control: SimControl,
+    config: String,
+    origins: Vec<String>,
+    csp: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response<Full<Bytes>> {
+    let text = serde_json::to_vec(body).unwrap_or_else(|_| b"{\"error\":\"cannot encode the answer\"}".to_vec());
+    reply(status, "application/json", text)
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    json(status, &ErrorBody { error: message })
+}
+
+fn sim_error(e: &SimError) -> Response<Full<Bytes>> {
+    match e {
+        SimError::Stopped => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        _ => error(StatusCode::CONFLICT, &e.to_string()),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| format!("at {}: {}", e.path(), e.inner()))
+}
+
+impl Shared {
+    async fn respond(&self, request: Request<Body>) -> Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path();
+        let method = &parts.method;
+        if *method == Method::POST {
+            if let Some(origin) = parts.headers.get("origin")
+                && !self.origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
+            {
+                return error(StatusCode::FORBIDDEN, "control requests are accepted only from the Workspace page");
+            }
+            let is_json = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            });
+            if !is_json {
+                return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+            }
+        }
+        let get = *method == Method::GET || *method == Method::HEAD;
+        match path {
+            "/" | "/index.html" | "/workspace.html" if get => {
+                let mut page = reply(StatusCode::OK, "text/html; charset=utf-8", WORKSPACE_HTML);
+                if let Ok(csp) = HeaderValue::from_str(&self.csp) {
+                    page.headers_mut().insert("content-security-policy", csp);
+                }
+                page
+            }
+            "/workspace.js" if get => reply(StatusCode::OK, "text/javascript; charset=utf-8", WORKSPACE_JS),
+            "/config.json" if get => reply(StatusCode::OK, "application/json", self.config.clone()),
+            "/control/interactions" if get => match self.control.interactions().await {
+                Ok(list) => json(StatusCode::OK, &list),
+                Err(e) => sim_error(&e),
+            },
+            "/control/connections" if get => match self.control.connections().await {
+                Ok(list) => json(StatusCode::OK, &list),
+                Err(e) => sim_error(&e),
+            },
+            "/control/action" | "/control/scenario" if *method == Method::POST => {
+                let body = match read_body(body, &parts.headers, MAX_CONTROL_BODY).await {
+                    Ok(body) => body,
+                    Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+                };
+                if path == "/control/action" {
+                    match decode::<Action>(&body) {
+                        Ok(action) => match self.control.act(&action).await {
+                            Ok(id) => json(StatusCode::OK, &serde_json::json!({ "interactionId": id })),
+                            Err(e) => sim_error(&e),
+                        },
+                        Err(message) => error(StatusCode::BAD_REQUEST, &message),
+                    }
+                } else {
+                    match decode::<Scenario>(&body) {
+                        Ok(scenario) => match self.control.run_scenario(&scenario).await {
+                            Ok(created) => json(StatusCode::OK, &serde_json::json!({ "created": created })),
+                            Err(e) => sim_error(&e),
+                        },
+                        Err(message) => error(StatusCode::BAD_REQUEST, &message),
+                    }
+                }
+            }
+            "/"
+            | "/index.html"
+            | "/workspace.html"
+            | "/workspace.js"
+            | "/config.json"
+            | "/control/interactions"
+            | "/control/connections"
+            | "/control/action"
+            | "/control/scenario" => error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+            _ => error(StatusCode::NOT_FOUND, "not found"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_recognised() {
+        for ok in ["null", "http://127.0.0.1:8080", "https://crm.example.com", "chrome-extension://abc"] {
+            assert!(is_origin(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "127.0.0.1:8080",
+            "http://",
+            "http://a/b",
+            "http://a?x",
+            "http://a#x",
+            "http://u@a",
+            "http://a b",
+            "http://a\n",
+            "1http://a",
+        ] {
+            assert!(!is_origin(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_page_has_both_loopback_origins() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 4321));
+        assert_eq!(origins(addr), ["http://127.0.0.1:4321", "http://localhost:4321"]);
+    }
+}

@@ -385,15 +385,58 @@ async fn bridge(listen: &str) -> Result<(), Failure> {
     println!("bridge page to configure as Workspace web content: {}", acceptor.bridge_url());
     println!("  (add ?targetOrigin=<Workspace origin> and e.g. &agent=<id>; accept this page's origin in");
     println!("   service-client-api.accepted-web-content-origins)");
+    let mut desktops = tokio::task::JoinSet::new();
+    let mut next = 1_u64;
     loop {
         tokio::select! {
             accepted = acceptor.accept() => match accepted {
-                Some(a) => println!("desktop connected from {} origin {} {:?}", a.peer.addr, a.peer.origin.as_deref().unwrap_or("-"), a.peer.query),
+                Some(a) => {
+                    println!(
+                        "desktop {next} connected from {} (page origin {}) {:?}",
+                        a.peer.addr,
+                        a.peer.origin.as_deref().unwrap_or("-"),
+                        a.peer.query
+                    );
+                    desktops.spawn(watch_desktop(next, a.session));
+                    next += 1;
+                }
                 None => return Err(Failure::io("the listener failed")),
             },
+            Some(_) = desktops.join_next(), if !desktops.is_empty() => {}
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
+}
+
+/// Keeps a bridged desktop's session open and logs who it is, its agent and interaction events
+/// (one JSON line each), and its end.
+async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
+    let mut states = session.connection_states();
+    match session.agent().get().await {
+        Ok(agent) => println!("desktop {n}: agent {}", agent.username.as_deref().unwrap_or("(no username)")),
+        Err(e) => println!("desktop {n}: agent.get failed: {e}"),
+    }
+    match session.subscribe(["agent", "interaction"]).await {
+        Ok(mut events) => {
+            while let Some(item) = events.recv().await {
+                match item {
+                    SubscriptionItem::Event(frame) => {
+                        println!("desktop {n}: {}", serde_json::to_string(&*frame).unwrap_or_default());
+                    }
+                    SubscriptionItem::Lagged(missed) => println!("desktop {n}: missed {missed} events"),
+                }
+            }
+        }
+        Err(e) => {
+            println!("desktop {n}: subscribe failed: {e}");
+            while let Ok(state) = states.recv().await {
+                if !matches!(state, cxwire_ws::ConnectionState::Connected | cxwire_ws::ConnectionState::Reconnected) {
+                    break;
+                }
+            }
+        }
+    }
+    println!("desktop {n} disconnected");
 }
 
 /// The environment variable that holds the v3 API key (never printed).

@@ -109,8 +109,8 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
 }
 
 /// Serves the page and the control API on `listener`.
-pub(crate) fn serve(listener: TcpListener, context: PageContext) -> PageHandle {
-    let local_addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageHandle, SimError> {
+    let local_addr = listener.local_addr().map_err(|e| SimError::Page(format!("no local address: {e}")))?;
     let origins = origins(local_addr);
     let config = serde_json::json!({
         "relay": context.relay_url,
@@ -129,7 +129,7 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> PageHandle {
     });
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, handler, stopped));
-    PageHandle { local_addr, stop, _task: task }
+    Ok(PageHandle { local_addr, stop, _task: task })
 }
 
 /// The origins the page has when opened at `addr`: `http://127.0.0.1:port`, and

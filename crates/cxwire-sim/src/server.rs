@@ -278,7 +278,7 @@ impl Simulator {
                 web_content: config.workspace_page.web_content.clone(),
                 agent: config.desktop.agent.clone(),
             },
-        );
+        )?;
         let page_origins = crate::page::origins(page.local_addr());
         let actor = Actor {
             workspace: Workspace::new(config.desktop),

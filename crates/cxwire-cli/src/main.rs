@@ -418,6 +418,7 @@ async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
     }
     match session.subscribe(["agent", "interaction"]).await {
         Ok(mut events) => {
+            println!("desktop {n}: listening to agent and interaction events");
             while let Some(item) = events.recv().await {
                 match item {
                     SubscriptionItem::Event(frame) => {

@@ -346,3 +346,92 @@ fn sim_prints_its_urls_serves_the_workspace_page_and_stops_on_ctrl_c() {
     assert_eq!(status.code(), Some(0), "{rest:?}");
     assert!(rest.iter().any(|l| l == "stopping"), "{rest:?}");
 }
+
+/// Plays a bridge page without a browser: a WebSocket to `cxwire bridge` (as the page opens) and
+/// one to the simulator's relay (as the Workspace page opens for the page's iframe), frames
+/// passed both ways unchanged.
+async fn pipe_bridge_to_simulator(bridge_ws: &str, sim: &cxwire_sim::Simulator, page_origin: &str) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let (to_bridge, _) = tokio_tungstenite::connect_async(bridge_ws).await.unwrap();
+    // An origin has no characters a query value must escape but `:` and `/`.
+    let origin = page_origin.replace(':', "%3A").replace('/', "%2F");
+    let mut request = format!("ws://{}/relay?origin={origin}", sim.ws_addr()).into_client_request().unwrap();
+    request.headers_mut().insert("origin", sim.workspace_origin().parse().unwrap());
+    let (to_sim, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let (mut bridge_tx, mut bridge_rx) = to_bridge.split();
+    let (mut sim_tx, mut sim_rx) = to_sim.split();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = bridge_rx.next().await {
+            if message.is_text() && sim_tx.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = sim_rx.next().await {
+            if message.is_text() && bridge_tx.send(message).await.is_err() {
+                break;
+            }
+        }
+        // The simulator side ended: end the bridge side too, as a closed page would.
+        let _ = bridge_tx.close().await;
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridge_keeps_desktops_and_logs_their_agent_events_and_end() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(["bridge", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = |rx: &std::sync::mpsc::Receiver<String>| {
+        rx.recv_timeout(Duration::from_secs(20)).expect("a line from cxwire bridge in time")
+    };
+    let first = next_line(&rx);
+    let page = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the bridge page URL").to_owned();
+    let bridge_origin = page.trim_end_matches("/bridge.html").to_owned();
+    let bridge_ws = format!("{}/ws?agent=emp1", bridge_origin.replacen("http://", "ws://", 1));
+
+    let sim = cxwire_sim::Simulator::builder()
+        .security("accepted-web-content-origins", format!("{bridge_origin} (agent.*)"))
+        .start()
+        .await
+        .unwrap();
+    pipe_bridge_to_simulator(&bridge_ws, &sim, &bridge_origin).await;
+
+    let mut lines = Vec::new();
+    let wait_for = |wanted: &str, lines: &mut Vec<String>| {
+        while !lines.last().is_some_and(|l: &String| l.contains(wanted)) {
+            match rx.recv_timeout(Duration::from_secs(20)) {
+                Ok(line) => lines.push(line),
+                Err(_) => panic!("no `{wanted}` from cxwire bridge in time; it printed {lines:#?}"),
+            }
+        }
+    };
+    wait_for("desktop 1 connected", &mut lines);
+    assert!(lines.last().unwrap().contains("\"agent\": \"emp1\""), "{lines:?}");
+    wait_for("desktop 1: agent ", &mut lines);
+    assert!(lines.last().unwrap().ends_with("agent klindgren"), "{lines:?}");
+    // The desktop stays connected: once subscribed, its events are logged as they come.
+    wait_for("desktop 1: listening", &mut lines);
+    sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
+    wait_for("\"eventType\":\"RINGING\"", &mut lines);
+    // The simulator goes away: the desktop's end is logged.
+    drop(sim);
+    wait_for("desktop 1 disconnected", &mut lines);
+    let _ = child.kill();
+    let _ = child.wait();
+}

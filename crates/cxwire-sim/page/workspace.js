@@ -72,7 +72,13 @@
         showRelay(entry, 'origin ' + origin + ', frame ' + String(frame.frameId));
       }
       log('out', entry, frame);
-      if (entry.iframe.contentWindow) { entry.iframe.contentWindow.postMessage(frame, origin); }
+      // An opaque origin (a sandboxed iframe reports "null") cannot be named as a target.
+      var target = origin === 'null' ? '*' : origin;
+      try {
+        if (entry.iframe.contentWindow) { entry.iframe.contentWindow.postMessage(frame, target); }
+      } catch (e) {
+        setStatus('cannot post to ' + entry.name + ': ' + String(e), true);
+      }
       if (frame.event) { refreshSoon(); }
     };
     socket.onclose = function (event) {

@@ -47,7 +47,7 @@ async fn the_page_and_its_configuration_are_served() {
     assert!(html.contains("<script src=\"workspace.js\">"));
     let js = client.get(format!("{}workspace.js", sim.workspace_url())).send().await.unwrap();
     assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
-    assert!(js.text().await.unwrap().contains("postMessage(frame, origin)"));
+    assert!(js.text().await.unwrap().contains("postMessage(frame, target)"));
     let config: Value =
         client.get(format!("{}config.json", sim.workspace_url())).send().await.unwrap().json().await.unwrap();
     assert_eq!(config["relay"], json!(format!("ws://{}/relay", sim.ws_addr())));

@@ -317,6 +317,16 @@ impl Simulator {
         self.ws_addr
     }
 
+    /// The GMS / Engagement (HTTP) address.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr()
+    }
+
+    /// The Workspace page and HTTP control API address.
+    pub fn page_addr(&self) -> SocketAddr {
+        self.page.local_addr()
+    }
+
     /// The WebSocket URL a session connects to.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.ws_addr)

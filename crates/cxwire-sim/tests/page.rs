@@ -38,6 +38,9 @@ async fn connect_as(url: &str, handshake_origin: &str) -> Result<cxwire_ws::Sess
 #[tokio::test]
 async fn the_page_and_its_configuration_are_served() {
     let sim = sim().await;
+    assert_eq!(sim.workspace_url(), format!("http://{}/", sim.page_addr()));
+    assert!(sim.gms_base_url().starts_with(&format!("http://{}/", sim.http_addr())));
+    assert!([sim.ws_addr(), sim.http_addr(), sim.page_addr()].iter().all(|a| a.ip().is_loopback() && a.port() != 0));
     let client = reqwest::Client::new();
     let page = client.get(sim.workspace_url()).send().await.unwrap();
     assert_eq!(page.status(), 200);

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::config::UtcOffset;
 use super::state::{HttpSimState, NewAccess, NewCallback, Origin, Refusal, SlotCapacity, SlotProblem, corr_id};
-use super::wire::{Incoming, Reply, format_time, number_param, optional_time, valid_phone, window};
+use super::wire::{Incoming, Reply, format_time, number_param, optional_time, query_window, valid_phone};
 
 /// A v3 answer with `data`.
 fn answer<T: Serialize>(state: &HttpSimState, status: StatusCode, message: &str, data: Option<T>) -> Reply {
@@ -215,11 +215,7 @@ fn availability(state: &HttpSimState, service: &str, request: &Incoming) -> Repl
             }
         },
     };
-    let parsed = (|| {
-        let start = optional_time(query.start.as_deref(), "start")?;
-        let end = optional_time(query.end.as_deref(), "end")?;
-        window(state.now(), start, end, query.number_of_days)
-    })();
+    let parsed = query_window(state.now(), query.start.as_deref(), query.end.as_deref(), query.number_of_days);
     let (from, to) = match parsed {
         Ok(window) => window,
         Err(message) => return bad(state, &message),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::state::{HttpSimState, NewAccess, NewCallback, Origin, Refusal, SlotCapacity};
 use super::wire::{
-    Incoming, Reply, format_time, number_param, optional_time, parse_time, valid_phone, value_text, window,
+    Incoming, Reply, format_time, number_param, optional_time, parse_time, query_window, valid_phone, value_text,
 };
 
 /// `_exception` of bad input (bad number, malformed body, unknown service, past time).
@@ -215,11 +215,7 @@ fn availability(state: &HttpSimState, service: &str, request: &Incoming) -> Repl
         Ok(query) => query,
         Err(message) => return bad(message),
     };
-    let parsed = (|| {
-        let start = optional_time(query.start.as_deref(), "start")?;
-        let end = optional_time(query.end.as_deref(), "end")?;
-        window(state.now(), start, end, query.number_of_days)
-    })();
+    let parsed = query_window(state.now(), query.start.as_deref(), query.end.as_deref(), query.number_of_days);
     let (from, to) = match parsed {
         Ok(window) => window,
         Err(message) => return bad(message),

@@ -133,6 +133,16 @@ pub(crate) fn valid_phone(number: &str) -> bool {
     rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')')) && (7..=15).contains(&digits)
 }
 
+/// The window of an availability query from its `start` and `end` texts (see [`window`]).
+pub(crate) fn query_window(
+    now: DateTime<Utc>,
+    start: Option<&str>,
+    end: Option<&str>,
+    days: Option<u32>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    window(now, optional_time(start, "start")?, optional_time(end, "end")?, days)
+}
+
 /// The window of an availability query: `[from, to)`. `end` is inclusive (a slot starting at
 /// `end` is listed); else `numberOfDays` from the start; else one day. `start` defaults to now.
 pub(crate) fn window(
@@ -163,21 +173,7 @@ pub(crate) fn number_param(value: Option<&str>, name: &str) -> Result<Option<u32
 
 /// Percent-decodes a path segment (`+` stays a plus).
 pub(crate) fn decode_segment(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = segment.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 /// A query string's pairs, decoded.

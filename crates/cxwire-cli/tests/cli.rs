@@ -12,6 +12,26 @@ fn cxwire(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cxwire")).args(args).output().unwrap()
 }
 
+/// Starts `cxwire ARGS`; its standard output arrives line by line on the channel.
+fn spawn_cxwire(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -133,21 +153,7 @@ async fn call_and_listen_against_a_running_simulator() {
     assert_eq!(out.status.code(), Some(3));
 
     // listen prints events as JSON lines.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(["listen", &url, "agent"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_cxwire(&["listen", &url, "agent"]);
     let options = cxwire_ws::ConnectOptions { reconnect: cxwire_ws::ReconnectPolicy::never(), ..Default::default() };
     let session = cxwire_ws::connect_with(&url, options).await.unwrap();
     // Change the state until the listener (once subscribed) reports it; bounded.
@@ -296,22 +302,17 @@ fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> (String, St
 
 #[test]
 fn sim_prints_its_urls_serves_the_workspace_page_and_stops_on_ctrl_c() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"])
-        .args(["--web-content", "CRM=http://127.0.0.1:9/bridge.html"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_cxwire(&[
+        "sim",
+        "--listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+        "--page-listen",
+        "127.0.0.1:0",
+        "--web-content",
+        "CRM=http://127.0.0.1:9/bridge.html",
+    ]);
     let mut printed = Vec::new();
     while !printed.last().is_some_and(|l: &String| l.starts_with("press Ctrl-C")) {
         printed.push(rx.recv_timeout(Duration::from_secs(30)).expect("cxwire sim prints its URLs"));
@@ -382,21 +383,7 @@ async fn pipe_bridge_to_simulator(bridge_ws: &str, sim: &cxwire_sim::Simulator, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bridge_keeps_desktops_and_logs_their_agent_events_and_end() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(["bridge", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_cxwire(&["bridge", "--listen", "127.0.0.1:0"]);
     let next_line = |rx: &std::sync::mpsc::Receiver<String>| {
         rx.recv_timeout(Duration::from_secs(20)).expect("a line from cxwire bridge in time")
     };

@@ -62,21 +62,25 @@ async fn the_page_and_its_configuration_are_served() {
     assert_eq!(wrong.status(), 405);
 }
 
+/// Posts `body` as JSON, expects 200, and returns the answer.
+async fn post_ok(client: &reqwest::Client, url: &str, body: Value) -> Value {
+    let response = client.post(url).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url} {body}");
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_control_api_acts_and_refuses_with_reasons() {
     let sim = sim().await;
     let client = reqwest::Client::new();
     let action = format!("{}/action", sim.control_url());
 
-    let rang: Value = client
-        .post(&action)
-        .json(&json!({"action": "inboundCall", "ani": "+14155550123", "dnis": "5001", "userData": {"Segment": "Gold"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rang = post_ok(
+        &client,
+        &action,
+        json!({"action": "inboundCall", "ani": "+14155550123", "dnis": "5001", "userData": {"Segment": "Gold"}}),
+    )
+    .await;
     let id = rang["interactionId"].as_str().expect("an interaction id").to_owned();
     let list: Value =
         client.get(format!("{}/interactions", sim.control_url())).send().await.unwrap().json().await.unwrap();
@@ -84,26 +88,12 @@ async fn the_control_api_acts_and_refuses_with_reasons() {
     assert_eq!(call["userData"]["Segment"], "Gold");
     assert_eq!(call["ani"], "+14155550123");
 
-    let done: Value = client
-        .post(&action)
-        .json(&json!({"action": "realtimeConnection", "state": "DISCONNECTED"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = post_ok(&client, &action, json!({"action": "realtimeConnection", "state": "DISCONNECTED"})).await;
     assert_eq!(done, json!({"interactionId": null}));
 
-    let scenario: Value = client
-        .post(format!("{}/scenario", sim.control_url()))
-        .json(&json!({"steps": [{"action": "chat", "from": "visitor"}, {"afterMs": 5, "action": "email", "from": "a@b.c"}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let steps =
+        json!({"steps": [{"action": "chat", "from": "visitor"}, {"afterMs": 5, "action": "email", "from": "a@b.c"}]});
+    let scenario = post_ok(&client, &format!("{}/scenario", sim.control_url()), steps).await;
     assert_eq!(scenario["created"].as_array().map(Vec::len), Some(2), "{scenario}");
 
     // Not an action: 400 saying what is wrong.

@@ -851,6 +851,53 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The `referenceId` of a frame that may be broken (truncated, or garbage after its first
+/// keys): the top level is read leniently, key by key, up to the first fault. A string id is
+/// returned as its text, a numeric one as its digits. `None` when the frame is an event, or no
+/// `referenceId` comes before the fault. For attributing a broken answer to its call; never
+/// for accepting a frame.
+pub fn salvage_reference_id(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut found = None;
+    while b.get(i) == Some(&b'"') {
+        let (start, end, escaped, next) = scan_string(b, i)?;
+        let key = if escaped {
+            serde_json::from_str::<String>(text.get(i..next)?).ok()?
+        } else {
+            text.get(start..end)?.to_owned()
+        };
+        i = skip_ws(b, next);
+        if b.get(i) != Some(&b':') {
+            break;
+        }
+        i = skip_ws(b, i + 1);
+        let Some(after) = skip_value(b, i) else { break };
+        let value = text.get(i..after)?;
+        match key.as_str() {
+            "event" if !matches!(value, "null" | "\"\"") => return None,
+            "referenceId" if found.is_none() => {
+                found = match serde_json::from_str::<Value>(value) {
+                    Ok(Value::String(id)) => Some(id),
+                    Ok(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+        i = skip_ws(b, after);
+        if b.get(i) != Some(&b',') {
+            break;
+        }
+        i = skip_ws(b, i + 1);
+    }
+    found
+}
+
 fn scan_route(text: &str) -> Option<Route<'_>> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);

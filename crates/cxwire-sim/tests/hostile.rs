@@ -86,7 +86,7 @@ async fn a_client_that_pipelines_faster_than_it_reads_gets_every_answer_in_order
         assert_eq!(answer["referenceId"], next.to_string(), "answers lost or out of order");
         assert_eq!(answer["data"], true, "{answer}");
         next += 1;
-        if next % 5_000 == 0 {
+        if next.is_multiple_of(5_000) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -383,10 +383,11 @@ async fn the_user_data_read_filter_applies_to_every_request_and_event_that_retur
         };
         for parameters in cases {
             n += 1;
-            ws.send(Message::text(request(name, n.to_string(), parameters.clone()))).await.unwrap();
+            let id = n.to_string();
+            ws.send(Message::text(request(name, id.as_str(), parameters.clone()))).await.unwrap();
             let answer = loop {
                 let frame = next_json(&mut ws).await;
-                if frame["referenceId"] == n.to_string() {
+                if frame["referenceId"].as_str() == Some(id.as_str()) {
                     break frame;
                 }
                 assert_filtered("an event", &frame.to_string());

@@ -436,3 +436,13 @@ fn call_gives_up_within_its_timeout_on_a_server_that_never_answers_the_upgrade()
     assert!(text(&out.stderr).contains("no WebSocket handshake"), "{}", text(&out.stderr));
     drop(listener);
 }
+
+#[test]
+fn sim_refuses_a_non_loopback_address_as_a_usage_error() {
+    for flag in ["--listen", "--http-listen", "--page-listen"] {
+        let out = cxwire(&["sim", flag, "0.0.0.0:0"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("loopback only") && !stderr.contains("another simulator"), "{flag}: {stderr}");
+    }
+}

@@ -461,6 +461,10 @@ pub struct ConnectionInfo {
     pub relayed: bool,
     /// The topics it subscribed to.
     pub topics: Vec<String>,
+    /// Frames waiting to be written to it (bounded by [`SimLimits`]).
+    pub queued_frames: usize,
+    /// Bytes waiting to be written to it (bounded by [`SimLimits`]).
+    pub queued_bytes: usize,
 }
 
 impl SimControl {
@@ -715,6 +719,8 @@ impl Actor {
                         origin: c.origin.clone(),
                         relayed: c.relayed,
                         topics: c.subscriptions.values().flatten().cloned().collect(),
+                        queued_frames: c.outbox.queued.frames.load(Ordering::Acquire),
+                        queued_bytes: c.outbox.queued.bytes.load(Ordering::Acquire),
                     })
                     .collect();
                 let _ = reply.send(list);

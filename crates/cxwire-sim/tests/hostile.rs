@@ -88,10 +88,17 @@ async fn a_client_that_pipelines_faster_than_it_reads_gets_every_answer_in_order
         next += 1;
         if next.is_multiple_of(5_000) {
             tokio::time::sleep(Duration::from_millis(100)).await;
+            // While it does not read, its queue stays near the backpressure mark: the mark plus
+            // the requests read before their answers were queued (at most the actor's input
+            // channel, 1,024).
+            let queued = sim.connections().await.unwrap()[0].queued_frames;
+            assert!(queued <= 64 + 1024, "{queued} frames queued");
         }
     }
     let _tx = timeout(LIMIT, writer).await.unwrap().unwrap();
-    assert_eq!(sim.connections().await.unwrap().len(), 1, "the connection was kept");
+    let connections = sim.connections().await.unwrap();
+    assert_eq!(connections.len(), 1, "the connection was kept");
+    assert_eq!(connections[0].queued_frames, 0, "everything was written");
 }
 
 #[tokio::test]
@@ -140,12 +147,19 @@ async fn a_subscriber_that_never_reads_an_event_flood_is_closed_with_1008() {
         .await
         .unwrap();
     assert!(next_json(&mut ws).await["subscriptionId"].is_string());
-    // Flood it with system events (real-time connection changes), and read nothing.
+    // Flood it with system events (real-time connection changes), and read nothing. Its queue
+    // never holds more than the limit.
     let started = Instant::now();
-    while sim.connections().await.unwrap().len() == 1 {
+    let mut most = 0;
+    loop {
+        let connections = sim.connections().await.unwrap();
+        let Some(c) = connections.first() else { break };
+        most = most.max(c.queued_frames);
+        assert!(c.queued_frames <= 200, "{} frames queued", c.queued_frames);
         assert!(started.elapsed() < LIMIT, "never closed");
         sim.realtime_connection(cxwire_model::scapi::RealtimeConnectionState::Disconnected).await.unwrap();
     }
+    assert!(most > 100, "the queue never filled ({most}): the test did not test the limit");
     // It was closed by the queue limit, not the (60 s) write timeout.
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     let close = timeout(LIMIT, async {

@@ -334,7 +334,10 @@ impl Session {
             Enqueue::Closed => Error::Disconnected,
             Enqueue::Late => timed_out(),
         })?;
-        match answer.await {
+        // The driver fails the call at its deadline; the caller's own bound covers a call
+        // still queued behind a write the peer does not take.
+        let Ok(answer) = tokio::time::timeout_at(deadline, answer).await else { return Err(timed_out()) };
+        match answer {
             Ok(Err(Error::Timeout { .. })) => Err(timed_out()),
             Ok(Err(Error::AnswerTooLarge { size, limit, .. })) => {
                 Err(Error::AnswerTooLarge { request: name.to_owned(), size, limit })
@@ -387,7 +390,10 @@ impl Session {
             })?;
         // Dropped on failure, which releases the subscriber again.
         let subscription = Subscription { id, topics, rx, lagged, control: self.inner.control.clone() };
-        match done.await {
+        let Ok(done) = tokio::time::timeout_at(deadline, done).await else {
+            return Err(Error::Timeout { request: "subscribe".to_owned(), timeout });
+        };
+        match done {
             Ok(Ok(())) => Ok(subscription),
             Ok(Err(Error::Timeout { .. })) => Err(Error::Timeout { request: "subscribe".to_owned(), timeout }),
             Ok(Err(e)) => Err(e),

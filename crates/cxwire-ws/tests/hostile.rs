@@ -314,3 +314,44 @@ async fn a_server_that_stops_reading_does_not_deadlock_a_pipelining_client() {
     assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
     server.abort();
 }
+
+#[tokio::test]
+async fn the_acceptor_drops_a_client_that_never_finishes_its_handshake_and_keeps_accepting() {
+    let config = cxwire_ws::AcceptorConfig { handshake_timeout: Duration::from_millis(200), ..Default::default() };
+    let mut acceptor = cxwire_ws::Acceptor::bind("127.0.0.1:0", config).await.unwrap();
+    let addr = acceptor.local_addr();
+    // Half a request head, then nothing.
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
+    stalled.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut rest = Vec::new();
+    let started = Instant::now();
+    let n = timeout(LIMIT, stalled.read_to_end(&mut rest)).await.expect("the acceptor hangs up").unwrap_or(0);
+    assert_eq!(n, 0, "no answer to a request head that never ends");
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    // A proper bridge still gets in.
+    let (_bridge, _) = tokio_tungstenite::connect_async(acceptor.ws_url()).await.unwrap();
+    assert!(timeout(LIMIT, acceptor.accept()).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_bridge_that_never_reads_costs_calls_their_timeout_not_a_hang() {
+    let mut acceptor = cxwire_ws::Acceptor::bind("127.0.0.1:0", cxwire_ws::AcceptorConfig::default()).await.unwrap();
+    // The bridge connects and then neither reads nor answers.
+    let (bridge, _) = tokio_tungstenite::connect_async(acceptor.ws_url()).await.unwrap();
+    let accepted = timeout(LIMIT, acceptor.accept()).await.unwrap().unwrap();
+    let session = accepted.session;
+    let call_timeout = Duration::from_millis(300);
+    // Many large requests, more than the socket buffers hold.
+    let data: cxwire_ws::model::scapi::types::UserData =
+        [("pad".to_owned(), Value::from("p".repeat(64 * 1024)))].into();
+    let calls = (0..200).map(|n| {
+        let session = session.clone();
+        let data = data.clone();
+        async move { session.interaction().with_timeout(call_timeout).set_user_data(n.to_string(), data).await }
+    });
+    let started = Instant::now();
+    let results = timeout(LIMIT, futures_util::future::join_all(calls)).await.expect("every call returns");
+    assert!(results.iter().all(|r| matches!(r, Err(Error::Timeout { .. }))), "{:?}", results.first());
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    drop(bridge);
+}

@@ -1104,6 +1104,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_broken_answer_still_names_its_reference_id() {
+        for (text, expected) in [
+            (r#"{"request":"agent.get","referenceId":"7","data":{"employeeId":"e"#, Some("7")),
+            (r#"{"referenceId":"7", "data": <html>"#, Some("7")),
+            (r#"{"referenceId":12,"data":"#, Some("12")),
+            (r#"{"refer\u0065nceId":"8","data":["#, Some("8")),
+            (r#"{"data":{"x":"#, None),
+            (r#"{"event":"agent","referenceId":"9","data":"#, None),
+            (r#"{"event":null,"referenceId":"9","data":"#, Some("9")),
+            (r#"{"referenceId":{"a":1},"data":1}"#, None),
+            ("nonsense", None),
+            ("", None),
+        ] {
+            assert_eq!(salvage_reference_id(text).as_deref(), expected, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+        /// On any prefix of a well-formed answer, the salvage never panics and never names
+        /// another id than the frame's.
+        #[test]
+        fn salvage_never_names_a_wrong_id(id in "[a-z0-9]{1,8}", cut in 0usize..200) {
+            let text = format!(r#"{{"request":"agent.get","referenceId":"{id}","data":{{"employeeId":"e","n":[1,2,{{"x":null}}]}}}}"#);
+            let prefix = &text[..cut.min(text.len())];
+            if let Some(found) = salvage_reference_id(prefix) {
+                proptest::prop_assert_eq!(found, id);
+            }
+        }
+    }
+
+    #[test]
     fn route_scans_the_top_level_only() {
         assert_eq!(
             Route::of(r#"{"request":"a","referenceId":"7","data":{"event":1,"referenceId":"9"}}"#),

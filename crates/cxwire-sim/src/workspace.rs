@@ -121,6 +121,8 @@ pub struct Step {
     pub events: Vec<Event>,
     /// System events addressed to one frame only (frame states).
     pub frame_events: Vec<(ConnId, Event)>,
+    /// Events for every frame but one (a messenger broadcast goes "to other web applications").
+    pub to_others: Vec<(ConnId, Event)>,
 }
 
 impl Workspace {
@@ -144,7 +146,10 @@ impl Workspace {
             now: Duration::ZERO,
             dialogs: BTreeSet::new(),
             views: BTreeMap::new(),
-            next_id: 1,
+            // One counter for toasts and dialogs, from 0: the vendor's sample page expects its first
+            // toast to be `wweCustomToast0` and its dialog, opened next, `wweCustomDialog1` (the
+            // seed's example id).
+            next_id: 0,
             microphone_muted: false,
             speaker_muted: false,
             frames: Vec::new(),
@@ -401,8 +406,9 @@ impl Workspace {
 
             Request::InteractionAccept(r) => self.accept(&r.interaction_id, step),
             Request::InteractionReject(r) => self.reject(&r.interaction_id, step),
+            // An unknown id answers `data: null` (the seed: "Interaction | null"), not no data.
             Request::InteractionGetByInteractionId(r) => {
-                Ok(self.interactions.get(&r.interaction_id).map(|t| to_value(&t.wire)))
+                Ok(Some(self.interactions.get(&r.interaction_id).map_or(Value::Null, |t| to_value(&t.wire))))
             }
             Request::InteractionGetInteractions(_) => ok(&self.interactions()),
             Request::InteractionSetUserData(r) => self.set_user_data(&r.interaction_id, &r.key_values, step),

@@ -107,7 +107,7 @@ impl SimConfig {
 }
 
 enum Input {
-    Connected { conn: ConnId, origin: Option<String>, relayed: bool, outbox: Outbox },
+    Connected { conn: ConnId, peer: Peer, outbox: Outbox },
     Frame { conn: ConnId, text: String },
     Disconnected { conn: ConnId },
     Control(Control),
@@ -355,7 +355,9 @@ impl Simulator {
                 };
                 let conn = next_conn;
                 next_conn += 1;
-                tokio::spawn(connection(conn, frames, origin, relayed, input.clone(), limits.clone()));
+                let tab = peer.query.get("tab").filter(|t| !t.is_empty() && t.len() <= 128).cloned();
+                let peer = Peer { origin, relayed, tab };
+                tokio::spawn(connection(conn, frames, peer, input.clone(), limits.clone()));
             }
         });
         Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
@@ -549,6 +551,16 @@ impl SimControl {
     }
 }
 
+/// Who a connection speaks for.
+struct Peer {
+    /// The origin the security options are checked against.
+    origin: Option<String>,
+    /// Whether it is an iframe relayed by the Workspace page.
+    relayed: bool,
+    /// The browser tab it is in (`tab` query parameter): frames of one tab share leadership.
+    tab: Option<String>,
+}
+
 /// What is queued for one connection, shared by the actor (which adds) and the connection's
 /// task (which writes and subtracts).
 #[derive(Debug, Default)]
@@ -574,8 +586,7 @@ struct Outbox {
 async fn connection(
     conn: ConnId,
     mut frames: AcceptedFrames,
-    origin: Option<String>,
-    relayed: bool,
+    peer: Peer,
     input: mpsc::Sender<Input>,
     limits: SimLimits,
 ) {
@@ -583,7 +594,7 @@ async fn connection(
     let queued = Arc::new(Queued::default());
     let (close, mut closing) = oneshot::channel::<String>();
     let outbox = Outbox { tx, queued: Arc::clone(&queued), close: Some(close) };
-    if input.send(Input::Connected { conn, origin, relayed, outbox }).await.is_err() {
+    if input.send(Input::Connected { conn, peer, outbox }).await.is_err() {
         return;
     }
     let write_timeout = limits.write_timeout();
@@ -687,7 +698,7 @@ impl Actor {
             let mut step = Step::default();
             self.workspace.set_clock(self.started.elapsed());
             match input {
-                Input::Connected { conn, origin, relayed, outbox } => {
+                Input::Connected { conn, peer: Peer { origin, relayed, tab }, outbox } => {
                     // A page of an origin that is not accepted gets nothing: no frame id, no
                     // place among the frames, no events (its requests are refused).
                     let accepted = self.security.origins.is_accepted(origin.as_deref().unwrap_or("null"));
@@ -696,7 +707,7 @@ impl Actor {
                     if accepted {
                         let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
                         self.send(conn, serde_json::to_string(&assign).unwrap_or_default());
-                        self.workspace.frame_connected(conn, &mut step);
+                        self.workspace.frame_connected(conn, tab.as_deref(), &mut step);
                     }
                 }
                 Input::Disconnected { conn } => {

@@ -207,3 +207,44 @@ async fn toasts_and_dialogs_are_numbered_as_the_vendor_sample_expects() {
     let dialog = s.system().open_dialog("https://example.com/d", DialogOptions::default()).await.unwrap();
     assert_eq!(dialog.as_deref(), Some("wweCustomDialog1"));
 }
+
+async fn in_tab(sim: &Simulator, tab: &str) -> Session {
+    let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+    connect_with(&format!("{}?tab={tab}", sim.ws_url()), options).await.unwrap()
+}
+
+#[tokio::test]
+async fn leadership_and_activity_belong_to_the_browser_tab() {
+    let sim = Simulator::builder().start().await.unwrap();
+    // Two web contents of the first tab, one of a second tab.
+    let a1 = in_tab(&sim, "A").await;
+    let a2 = in_tab(&sim, "A").await;
+    let b = in_tab(&sim, "B").await;
+    assert!(a1.system().is_frame_leading().await.unwrap());
+    assert!(a2.system().is_frame_leading().await.unwrap(), "a second frame of the leading tab leads too");
+    assert!(b.system().is_frame_following().await.unwrap());
+    // Activity in one frame makes its whole tab the last active one.
+    a2.system().trigger_activity().await.unwrap();
+    assert!(a1.system().is_last_active_frame().await.unwrap());
+    assert!(!b.system().is_last_active_frame().await.unwrap());
+    b.system().trigger_activity().await.unwrap();
+    assert!(!a1.system().is_last_active_frame().await.unwrap() && b.system().is_last_active_frame().await.unwrap());
+    // One frame of the leading tab leaves: its tab still leads, no election.
+    let mut b_events = b.subscribe(["system"]).await.unwrap();
+    a1.close().await;
+    assert!(a2.system().is_frame_leading().await.unwrap());
+    assert!(timeout(QUIET, b_events.recv()).await.is_err(), "an election ran while the tab was still there");
+    // The last frame of the leading tab leaves: the other tab leads.
+    a2.close().await;
+    let mut states = Vec::new();
+    while states.len() < 2 {
+        let Some(SubscriptionItem::Event(frame)) = timeout(LIMIT, b_events.recv()).await.unwrap() else { panic!() };
+        if let Event::System(e) = &frame.event
+            && let Some(state) = &e.frame_state
+        {
+            states.push(state.clone());
+        }
+    }
+    assert_eq!(states, [cxwire_model::scapi::FrameState::Negotiating, cxwire_model::scapi::FrameState::Leading]);
+    assert!(b.system().is_frame_leading().await.unwrap());
+}

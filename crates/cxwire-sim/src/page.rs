@@ -10,7 +10,41 @@
 //! `message` event (`MessageEvent.origin`, which a page cannot forge), and the simulator checks
 //! the security options against that origin. It trusts the name only from the page itself: a
 //! relay connection whose WebSocket handshake does not come from the page's origin is closed with
-//! code 1008. The page also has buttons for the control API and shows the traffic.
+//! code 1008. The page also has buttons for the control API and shows the traffic, answer and
+//! event data included (the last 300 messages, each payload cut at 600 characters).
+//!
+//! # One browser tab
+//!
+//! Every relay of one page load names the same random `tab` id (`?origin=<iframe origin>&tab=<id>`),
+//! so the simulator treats the page's web contents as the frames of one browser tab: they lead,
+//! follow and are last active together (`system.isFrameLeading`, `isLastActiveFrame`, the
+//! `frameState` of system events). Another page load is another tab.
+//!
+//! # Reloads and new library instances
+//!
+//! Each iframe document's library instance gets its own relay, hence its own frame id and
+//! subscriptions. From an iframe's second `load` event on, the relay of the document before is
+//! closed (the simulator drops its subscriptions and toasts), and the next message opens a new
+//! one; messages posted while it opens are queued (up to 256), not lost. A message without a
+//! `frameId` from an iframe whose library already sent its frame id back also starts a new relay:
+//! it comes from a new library instance, e.g. a reloaded document that posts before its `load`
+//! event. Each frame's box has a Reload button.
+//!
+//! # What the page draws
+//!
+//! From the requests it relays and their successful answers, the page draws what the Agent
+//! Workspace would: toasts (`system.popupToast`: title, icon, subject, message, key-values,
+//! buttons, a dismiss button unless `buttonShowDismiss` is false; `updateToast` redraws,
+//! `closeToast`, the `autoCloseTimeout`, the dismiss button, and the end of the connection that
+//! opened it close it), where a click on a button posts `{"action": "toastClick", "toast": <id>,
+//! "button": <index>}` to the control API, which sends the `CUSTOM_TOAST_BUTTON_CLICK` system
+//! event (the toast stays until its web content closes it); dialogs (`system.openDialog`: the
+//! label, the URL, and the page in an iframe when it is `http:`/`https:`, with a Close button;
+//! `closeDialog`); and menu views (`system.updateViewInApplicationMenuBar`: icon and label in the
+//! header bar; `closeViewInApplicationMenuBar`). Every text is set as text, never as HTML, and the
+//! Content-Security-Policy enforces Trusted Types, so no string can reach an HTML sink. The drawn
+//! state is in the DOM for tests: `[data-toast-id]`, `[data-dialog-id]`, `[data-view-name]`, and
+//! on each frame's box `data-frame-id`, `data-loads`, `data-events` and `data-relays`.
 //!
 //! # Routes
 //!
@@ -18,6 +52,7 @@
 //! |---|---|
 //! | `GET /` | the Workspace page (`?content=<url>` embeds more web content; `http:` and `https:` only) |
 //! | `GET /workspace.js` | its script |
+//! | `GET /workspace.css` | its style sheet |
 //! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}}` |
 //! | `GET /control/interactions` | the interactions on the desktop (JSON array) |
 //! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)) |
@@ -52,6 +87,8 @@ use crate::{SimControl, SimError};
 pub const WORKSPACE_HTML: &str = include_str!("../page/workspace.html");
 /// The Workspace page's script.
 pub const WORKSPACE_JS: &str = include_str!("../page/workspace.js");
+/// The Workspace page's style sheet.
+pub const WORKSPACE_CSS: &str = include_str!("../page/workspace.css");
 
 /// The largest control request body.
 const MAX_CONTROL_BODY: usize = 256 * 1024;
@@ -120,10 +157,7 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageH
         "agent": context.agent,
     })
     .to_string();
-    let csp = format!(
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-src http: https:; connect-src 'self' {}",
-        context.relay_url.split(crate::RELAY_PATH).next().unwrap_or_default()
-    );
+    let csp = content_security_policy(&context.relay_url);
     let shared = Arc::new(Shared { control: context.control, config, origins, csp });
     let handler: Handler = Arc::new(move |request| {
         let shared = shared.clone();
@@ -132,6 +166,20 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageH
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, handler, stopped));
     Ok(PageHandle { local_addr, stop, _task: task })
+}
+
+/// The page's Content-Security-Policy: scripts and styles of the page only (nothing inline),
+/// Trusted Types enforced with no policy (a string given to an HTML sink such as `innerHTML`
+/// throws: nothing the web content sends can become markup), web content and dialogs in
+/// `http:`/`https:` iframes, toast and view icons from `http:`/`https:`, WebSockets to the
+/// simulator only, and the page itself never framed (its buttons act on the desktop).
+fn content_security_policy(relay_url: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; \
+         frame-src http: https:; connect-src 'self' {}; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'",
+        relay_url.split(crate::RELAY_PATH).next().unwrap_or_default()
+    )
 }
 
 /// The origins the page has when opened at `addr`: `http://127.0.0.1:port`, and
@@ -239,6 +287,7 @@ impl Shared {
                 page
             }
             "/workspace.js" if get => reply(StatusCode::OK, "text/javascript; charset=utf-8", WORKSPACE_JS),
+            "/workspace.css" if get => reply(StatusCode::OK, "text/css; charset=utf-8", WORKSPACE_CSS),
             "/config.json" if get => reply(StatusCode::OK, "application/json", self.config.clone()),
             "/control/interactions" if get => match self.control.interactions().await {
                 Ok(list) => json(StatusCode::OK, &list),
@@ -275,6 +324,7 @@ impl Shared {
             | "/index.html"
             | "/workspace.html"
             | "/workspace.js"
+            | "/workspace.css"
             | "/config.json"
             | "/control/interactions"
             | "/control/connections"

@@ -5,8 +5,12 @@
 //! simulator; the simulator checks each iframe's browser-reported origin against its security
 //! options, so one bridge is served and the other refused.
 //!
+//! A second test reads and clicks what the page draws through Chromium's DevTools protocol
+//! (`Runtime.evaluate` on the Workspace page), and reloads an iframe with the page's own Reload
+//! button. Waits on the page's state are `MutationObserver` promises, bounded by [`WAIT`].
+//!
 //! Chromium comes from `scripts/install-chromium.sh` (Debian's `chromium`), or from
-//! `CXWIRE_CHROMIUM`. Without it this test fails: it is never skipped.
+//! `CXWIRE_CHROMIUM`. Without it these tests fail: they are never skipped.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -15,9 +19,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use cxwire_model::scapi::{Event, InteractionEventType};
+use cxwire_model::scapi::types::{ApplicationMenuView, DialogOptions, ToastParameters};
+use cxwire_model::scapi::{Event, InteractionEventType, SystemEvent, SystemEventType};
 use cxwire_sim::Simulator;
 use cxwire_ws::{Accepted, Acceptor, AcceptorConfig, Error, Session, Subscription, SubscriptionItem};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 /// Bounds every wait: Chromium's start on a loaded 2-core machine takes a few seconds.
 const WAIT: Duration = Duration::from_secs(60);
@@ -63,6 +71,9 @@ impl Browser {
                 "--disable-sync",
                 "--no-first-run",
                 "--no-default-browser-check",
+                // DevTools on a loopback port the browser picks (written to DevToolsActivePort).
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
             ])
             .arg(format!("--user-data-dir={}", dir.join("profile").display()))
             .arg(url)
@@ -135,8 +146,13 @@ fn rejection(result: Result<impl std::fmt::Debug, Error>) -> String {
     }
 }
 
+/// One browser at a time: the tests of this file each start Chromium, which is heavy on a small
+/// machine.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bridge_page_in_headless_chromium_drives_the_simulator_through_post_message() {
+    let _one = ONE_BROWSER.lock().await;
     let executable = chromium();
     let mut served = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
     let mut refused = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
@@ -212,4 +228,374 @@ async fn the_bridge_page_in_headless_chromium_drives_the_simulator_through_post_
     assert!(relayed.contains(&(refused_origin.as_str(), true)), "{relayed:?}");
     let served_topics = connections.iter().find(|c| c.origin.as_deref() == Some(&served_origin)).map(|c| &c.topics);
     assert_eq!(served_topics, Some(&vec!["interaction".to_owned()]));
+}
+
+/// A DevTools protocol connection to the Workspace page in the browser.
+struct DevTools {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next_id: u64,
+}
+
+impl DevTools {
+    /// Attaches to the browser's page whose address starts with `url`: the port is in the
+    /// profile's `DevToolsActivePort` once the browser listens, the page in `/json/list`.
+    async fn attach(browser: &mut Browser, url: &str) -> Self {
+        let port_file = browser.dir.join("profile").join("DevToolsActivePort");
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let port = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|text| text.lines().next().and_then(|line| line.trim().parse::<u16>().ok()));
+            if let Some(port) = port {
+                let list = tokio::time::timeout(WAIT, async {
+                    client.get(format!("http://127.0.0.1:{port}/json/list")).send().await?.json::<Value>().await
+                })
+                .await
+                .expect("DevTools lists its targets in time");
+                let target = list.ok().and_then(|list| {
+                    list.as_array()?
+                        .iter()
+                        .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url)))
+                        .and_then(|t| t["webSocketDebuggerUrl"].as_str().map(str::to_owned))
+                });
+                if let Some(debugger) = target {
+                    let (socket, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(debugger.as_str()))
+                        .await
+                        .expect("DevTools connects in time")
+                        .expect("DevTools accepts the connection");
+                    return Self { socket, next_id: 0 };
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no DevTools page target for {url} within {WAIT:?}\n{}",
+                browser.log()
+            );
+            // The browser writes its port file and opens the page on its own time: poll it.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Evaluates `expression` on the page (awaiting a promise) and returns its value.
+    async fn eval(&mut self, expression: &str) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let command = json!({
+            "id": id,
+            "method": "Runtime.evaluate",
+            "params": {"expression": expression, "returnByValue": true, "awaitPromise": true},
+        });
+        tokio::time::timeout(WAIT, self.socket.send(Message::Text(command.to_string().into())))
+            .await
+            .expect("DevTools takes the command in time")
+            .expect("DevTools open");
+        loop {
+            let message = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("no DevTools answer within {WAIT:?} to:\n{expression}"))
+                .expect("DevTools open")
+                .expect("a DevTools message");
+            let Message::Text(text) = message else { continue };
+            let answer: Value = serde_json::from_str(&text).expect("DevTools sends JSON");
+            if answer["id"] != json!(id) {
+                continue;
+            }
+            assert!(answer.get("error").is_none(), "{expression}: {answer}");
+            let result = &answer["result"];
+            assert!(result.get("exceptionDetails").is_none(), "{expression}: {result}");
+            return result["result"]["value"].clone();
+        }
+    }
+
+    /// Waits until `expression`, evaluated on the page now and after every DOM change, is
+    /// neither null, undefined nor false, and returns its value (bounded by [`WAIT`]).
+    async fn wait_for(&mut self, expression: &str) -> Value {
+        let script = format!(
+            r"new Promise(function (resolve) {{
+  var observer = null;
+  function check() {{
+    var value = (function () {{ return ({expression}); }})();
+    if (value === null || value === undefined || value === false) {{ return false; }}
+    if (observer) {{ observer.disconnect(); }}
+    resolve(value);
+    return true;
+  }}
+  if (!check()) {{
+    observer = new MutationObserver(check);
+    observer.observe(document.documentElement, {{ subtree: true, childList: true, attributes: true, characterData: true }});
+  }}
+}})"
+        );
+        self.eval(&script).await
+    }
+}
+
+/// `text` as a JavaScript string literal.
+fn js(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+/// The drawn toast `id` as `{title, message, keyValues, buttons, markup, dismiss}`, or null.
+fn toast_js(id: &str) -> String {
+    format!(
+        r"(function () {{
+  var t = document.querySelector('[data-toast-id=' + JSON.stringify({id}) + ']');
+  if (!t) {{ return null; }}
+  var message = t.querySelector('.message');
+  return {{
+    title: t.querySelector('.title').textContent,
+    message: message ? message.textContent : null,
+    keyValues: Array.from(t.querySelectorAll('dt, dd')).map(function (n) {{ return n.textContent; }}),
+    buttons: Array.from(t.querySelectorAll('button[data-button]')).map(function (b) {{ return b.textContent; }}),
+    markup: t.querySelectorAll('b, i, img, script').length,
+    dismiss: t.querySelector('button.dismiss') !== null
+  }};
+}})()",
+        id = js(id)
+    )
+}
+
+/// Whether the traffic log has a line containing every one of `parts`.
+fn log_has_js(parts: &[&str]) -> String {
+    let parts: Vec<String> = parts.iter().map(|p| js(p)).collect();
+    format!(
+        "Array.from(document.querySelectorAll('#log li')).some(function (li) {{ return [{}].every(function (p) {{ return li.textContent.indexOf(p) >= 0; }}); }})",
+        parts.join(", ")
+    )
+}
+
+/// The frame boxes of the page: `[{loads, events, relays, frameId}]`.
+const FRAMES_JS: &str = "Array.from(document.querySelectorAll('.frame')).map(function (f) { return { loads: f.dataset.loads, events: f.dataset.events, relays: f.dataset.relays, frameId: f.dataset.frameId === undefined ? null : Number(f.dataset.frameId) }; })";
+
+async fn next_system_event(events: &mut Subscription, wanted: SystemEventType) -> SystemEvent {
+    loop {
+        let item =
+            tokio::time::timeout(WAIT, events.recv()).await.expect("an event in time").expect("subscription open");
+        if let SubscriptionItem::Event(frame) = item
+            && let Event::System(e) = &frame.event
+            && e.event_type.as_ref() == Some(&wanted)
+        {
+            return e.clone();
+        }
+    }
+}
+
+/// Waits until the simulator no longer lists the connection of frame `frame_id`.
+async fn wait_gone(sim: &Simulator, frame_id: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let connections = sim.connections().await.unwrap();
+        if !connections.iter().any(|c| c.frame_id == frame_id) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "frame {frame_id} still connected: {connections:?}");
+        // The relay's close reaches the simulator on its own time: poll its list.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_follows_reloads() {
+    let _one = ONE_BROWSER.lock().await;
+    let executable = chromium();
+    let mut first = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
+    let mut second = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
+    let mut refused = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
+    let first_origin = format!("http://{}", first.local_addr());
+    let second_origin = format!("http://{}", second.local_addr());
+    let sim = Simulator::builder()
+        .security(
+            "accepted-web-content-origins",
+            format!("{first_origin} (*, auth.getJwtToken), {second_origin} (system.*, messenger.*)"),
+        )
+        .start()
+        .await
+        .unwrap();
+    let bridge =
+        |acceptor: &Acceptor| format!("{}?targetOrigin={}", acceptor.bridge_url(), encode(&sim.workspace_origin()));
+    let page = format!(
+        "{}?content={}&content={}&content={}",
+        sim.workspace_url(),
+        encode(&bridge(&first)),
+        encode(&bridge(&second)),
+        encode(&bridge(&refused))
+    );
+    let mut browser = Browser::open(&executable, &page);
+    let one = accept(&mut first, &mut browser, "first").await.session;
+    let two = accept(&mut second, &mut browser, "second").await.session;
+    let other = accept(&mut refused, &mut browser, "refused").await.session;
+    let mut page = DevTools::attach(&mut browser, &sim.workspace_url()).await;
+
+    // One request of every namespace, through postMessage, the page and its relay.
+    let mut events = one.subscribe(["interaction", "system"]).await.unwrap();
+    let state = one.agent().get_state().await.unwrap_or_else(|e| panic!("agent.getState: {e}\n{}", browser.log()));
+    assert!(state.operation_name.is_some(), "{state:?}");
+    // The vendor sample's own query shape: a prefix pattern and a section pattern.
+    let options =
+        one.configuration().get_option(vec!["interaction.*".to_owned(), "MySection/*".to_owned()]).await.unwrap();
+    let color = options.values().find_map(|section| section.get("interaction.case-data.frame-color"));
+    assert!(color.is_some(), "{options:?}");
+    assert!(!one.media().get_media_list().await.unwrap().is_empty());
+    let allowed = one.system().get_allowed_services().await.unwrap();
+    assert!(allowed.iter().any(|r| r == "auth.getJwtToken"), "{allowed:?}");
+    assert!(!one.auth().get_jwt_token().await.unwrap().expiration.is_empty());
+    one.outbound().get_campaigns().await.unwrap();
+    one.email().create("customer@example.com", None).await.unwrap();
+    let call = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
+    assert_eq!(next_interaction_event(&mut events, InteractionEventType::Ringing).await, call);
+    one.voice().answer(call.clone()).await.unwrap();
+    assert_eq!(next_interaction_event(&mut events, InteractionEventType::Established).await, call);
+    let listed = one.interaction().get_interactions().await.unwrap();
+    assert!(listed.iter().any(|i| i.interaction_id.as_deref() == Some(call.as_str())), "{listed:?}");
+    one.voice().hang_up(call.clone()).await.unwrap();
+    assert_eq!(next_interaction_event(&mut events, InteractionEventType::Released).await, call);
+    let mut team = two.subscribe(["messenger:team"]).await.unwrap();
+    one.messenger().broadcast_message("team", json!({"note": "from the first frame"})).await.unwrap();
+    let broadcast = loop {
+        let item = tokio::time::timeout(WAIT, team.recv()).await.expect("a message in time").expect("open");
+        if let SubscriptionItem::Event(frame) = item
+            && let Event::Messenger { message, .. } = &frame.event
+        {
+            break message.clone();
+        }
+    };
+    assert_eq!(broadcast, Some(json!({"note": "from the first frame"})));
+
+    // The web contents of one page are one browser tab: both lead, both are the last active.
+    assert!(one.system().is_frame_leading().await.unwrap());
+    assert!(two.system().is_frame_leading().await.unwrap(), "the second web content of the page does not lead");
+    assert!(one.system().is_last_active_frame().await.unwrap());
+    assert!(two.system().is_last_active_frame().await.unwrap());
+
+    // The refused origin: no frame id, its subscribe refused, no event; the accepted one had events.
+    assert!(matches!(other.subscribe(["interaction"]).await, Err(Error::Rejected { .. })));
+    // This answer comes after anything the simulator sent the refused frame before it.
+    rejection(other.agent().get_state().await);
+    assert_eq!(other.frame_id(), None);
+    let frames = page.eval(FRAMES_JS).await;
+    assert_eq!(frames[2]["events"], "0", "{frames}");
+    assert_eq!(frames[2]["frameId"], Value::Null, "{frames}");
+    assert!(frames[0]["events"].as_str().unwrap().parse::<u32>().unwrap() >= 3, "{frames}");
+    assert_eq!(frames[0]["frameId"], json!(one.frame_id().unwrap()), "{frames}");
+    assert_eq!(frames[1]["frameId"], json!(two.frame_id().unwrap()), "{frames}");
+
+    // A toast, drawn as text: nothing of its markup becomes HTML.
+    let title = "<img src=x onerror=alert(1)>Callback due";
+    let toast = one
+        .system()
+        .popup_toast(ToastParameters {
+            title: title.into(),
+            message: Some("<b>Mrs Smith</b> at 3 pm".into()),
+            key_values: Some([("Segment".to_owned(), "Gold".into())].into()),
+            buttons: Some(vec!["Call now".into(), "Later".into()]),
+            button_show_dismiss: Some(true),
+            ..ToastParameters::default()
+        })
+        .await
+        .unwrap();
+    let drawn = page.wait_for(&toast_js(&toast)).await;
+    assert_eq!(
+        drawn,
+        json!({"title": title, "message": "<b>Mrs Smith</b> at 3 pm", "keyValues": ["Segment", "Gold"],
+               "buttons": ["Call now", "Later"], "markup": 0, "dismiss": true})
+    );
+    // The traffic log shows the answer's data.
+    page.wait_for(&log_has_js(&["Workspace -> ", &format!("data \"{toast}\"")])).await;
+    // A click on a button sends the documented system event.
+    let click = format!(
+        "document.querySelector('[data-toast-id=' + JSON.stringify({}) + '] button[data-button=\"1\"]').click(), true",
+        js(&toast)
+    );
+    page.eval(&click).await;
+    let clicked = next_system_event(&mut events, SystemEventType::CustomToastButtonClick).await;
+    assert_eq!((clicked.custom_toast_id.as_deref(), clicked.button_index), (Some(toast.as_str()), Some(1)));
+    // Updated, then closed, by its web content.
+    let moved = ToastParameters { title: "Callback moved".into(), ..ToastParameters::default() };
+    assert!(one.system().update_toast(toast.clone(), moved).await.unwrap());
+    page.wait_for(&format!("({}) && ({}).title === 'Callback moved'", toast_js(&toast), toast_js(&toast))).await;
+    assert!(one.system().close_toast(toast.clone()).await.unwrap());
+    page.wait_for(&format!("({}) === null", toast_js(&toast))).await;
+    // The dismiss button, and the autoCloseTimeout, close a toast too.
+    let dismissed =
+        one.system().popup_toast(ToastParameters { title: "Dismiss me".into(), ..ToastParameters::default() }).await;
+    let dismissed = dismissed.unwrap();
+    page.wait_for(&toast_js(&dismissed)).await;
+    let dismiss = format!(
+        "document.querySelector('[data-toast-id=' + JSON.stringify({}) + '] button.dismiss').click(), true",
+        js(&dismissed)
+    );
+    page.eval(&dismiss).await;
+    page.wait_for(&format!("({}) === null", toast_js(&dismissed))).await;
+    page.wait_for(&log_has_js(&[&format!("toast {dismissed} closed: dismissed")])).await;
+    let timed =
+        ToastParameters { title: "Gone soon".into(), auto_close_timeout: Some(200), ..ToastParameters::default() };
+    let timed = one.system().popup_toast(timed).await.unwrap();
+    page.wait_for(&log_has_js(&[&format!("toast {timed} closed: its autoCloseTimeout passed")])).await;
+    assert_eq!(page.eval(&toast_js(&timed)).await, Value::Null);
+
+    // A dialog: its label as text, its page in an iframe, closed by its web content.
+    let dialog_url = format!("{}dialog-test", sim.workspace_url());
+    let options = DialogOptions { label: Some("Case <i>42</i>".into()), ..DialogOptions::default() };
+    let dialog = one.system().open_dialog(dialog_url.clone(), options).await.unwrap().expect("a dialog id");
+    let dialog_js = format!(
+        "(function () {{ var d = document.querySelector('[data-dialog-id=' + JSON.stringify({}) + ']'); return d ? {{ label: d.querySelector('.label').textContent, src: d.querySelector('iframe').src, markup: d.querySelectorAll('i').length }} : null; }})()",
+        js(&dialog)
+    );
+    assert_eq!(page.wait_for(&dialog_js).await, json!({"label": "Case <i>42</i>", "src": dialog_url, "markup": 0}));
+    assert!(one.system().close_dialog(dialog.clone()).await.unwrap());
+    page.wait_for(&format!("({dialog_js}) === null")).await;
+
+    // A menu view in the bar, then closed.
+    let view = ApplicationMenuView {
+        name: "crm".into(),
+        label: Some("CRM <b>3</b>".into()),
+        tooltip: Some("Open cases".into()),
+        ..ApplicationMenuView::default()
+    };
+    assert_eq!(one.system().update_view_in_application_menu_bar(view).await.unwrap(), "crm");
+    let view_js = "(function () { var v = document.querySelector('[data-view-name=\"crm\"]'); return v ? { label: v.textContent, tooltip: v.title, markup: v.querySelectorAll('b').length } : null; })()";
+    assert_eq!(page.wait_for(view_js).await, json!({"label": "CRM <b>3</b>", "tooltip": "Open cases", "markup": 0}));
+    assert!(one.system().close_view_in_application_menu_bar("crm").await.unwrap());
+    page.wait_for(&format!("({view_js}) === null")).await;
+
+    // The traffic log is bounded: the last 300 lines, each payload cut.
+    one.messenger().broadcast_message("team", json!("x".repeat(5000))).await.unwrap();
+    let long = page
+        .wait_for("Array.from(document.querySelectorAll('#log li')).map(function (li) { return li.textContent; }).find(function (t) { return t.indexOf('messenger.broadcastMessage') >= 0 && t.indexOf('more characters') >= 0; }) || null")
+        .await;
+    assert!(long.as_str().unwrap().len() < 1000, "{long}");
+    for _ in 0..160 {
+        one.system().am_i_visible().await.unwrap();
+    }
+    assert_eq!(page.eval("document.querySelectorAll('#log li').length").await, json!(300));
+
+    // A reload: the page closes the old document's relay at its load event; the new library
+    // instance gets a new frame id, and the old connection's subscriptions are gone.
+    let old_frame = one.frame_id().unwrap();
+    page.eval("document.querySelectorAll('.frame')[0].querySelector('button.reload').click(), true").await;
+    let one = accept(&mut first, &mut browser, "reloaded first").await.session;
+    let reloaded = "(function () { var f = document.querySelectorAll('.frame')[0]; return f.dataset.loads === '2' && f.dataset.frameId === undefined; })()";
+    page.wait_for(reloaded).await;
+    one.agent().get_state().await.unwrap();
+    let new_frame = one.frame_id().expect("a frame id for the reloaded document");
+    assert_ne!(new_frame, old_frame);
+    wait_gone(&sim, old_frame).await;
+    let connections = sim.connections().await.unwrap();
+    let new = connections.iter().find(|c| c.frame_id == new_frame).expect("the new frame is connected");
+    assert!(new.topics.is_empty(), "{new:?}");
+    assert!(one.system().is_frame_leading().await.unwrap(), "the reloaded document is still in the tab");
+
+    // A new library instance in the same document (the bridge's session ends and a new one
+    // starts, without a frame id): a new relay, a new frame id, no reload.
+    let old_second = two.frame_id().unwrap();
+    drop((two, team));
+    let two = accept(&mut second, &mut browser, "second again").await.session;
+    assert!(two.system().is_frame_leading().await.unwrap());
+    let again = two.frame_id().expect("a frame id for the new instance");
+    assert_ne!(again, old_second);
+    wait_gone(&sim, old_second).await;
+    let frames = page.eval(FRAMES_JS).await;
+    assert_eq!((&frames[1]["loads"], &frames[1]["relays"]), (&json!("1"), &json!("2")), "{frames}");
+    assert_eq!(frames[1]["frameId"], json!(again), "{frames}");
 }

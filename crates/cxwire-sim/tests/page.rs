@@ -46,8 +46,26 @@ async fn the_page_and_its_configuration_are_served() {
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains(&format!("ws://{}", sim.ws_addr())), "{csp}");
+    // Strict: nothing inline, no string reaches an HTML sink (Trusted Types), never framed.
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+        "trusted-types 'none'",
+    ] {
+        assert!(csp.split(';').any(|d| d.trim() == directive), "{directive} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
     let html = page.text().await.unwrap();
     assert!(html.contains("<script src=\"workspace.js\">"));
+    assert!(html.contains("<link rel=\"stylesheet\" href=\"workspace.css\">"));
+    assert!(!html.contains("<style") && !html.contains("style=") && html.matches("<script").count() == 1, "{html}");
+    let css = client.get(format!("{}workspace.css", sim.workspace_url())).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains(".toast"));
     let js = client.get(format!("{}workspace.js", sim.workspace_url())).send().await.unwrap();
     assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
     assert!(js.text().await.unwrap().contains("postMessage(frame, target)"));

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use cxwire_model::scapi::types::{ApplicationMenuView, DialogOptions, ToastParameters};
 use cxwire_model::scapi::{Event, InteractionEventType, SystemEvent, SystemEventType};
-use cxwire_sim::Simulator;
+use cxwire_sim::{ConnectionInfo, Simulator};
 use cxwire_ws::{Accepted, Acceptor, AcceptorConfig, Error, Session, Subscription, SubscriptionItem};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -264,7 +264,9 @@ impl DevTools {
                         .await
                         .expect("DevTools connects in time")
                         .expect("DevTools accepts the connection");
-                    return Self { socket, next_id: 0 };
+                    let mut devtools = Self { socket, next_id: 0 };
+                    devtools.wait_ready(browser, url, deadline).await;
+                    return devtools;
                 }
             }
             assert!(
@@ -277,8 +279,31 @@ impl DevTools {
         }
     }
 
+    /// Waits until the page at `url` has read its configuration and built its frames (its
+    /// document may still be committing when DevTools first lists it).
+    async fn wait_ready(&mut self, browser: &mut Browser, url: &str, deadline: tokio::time::Instant) {
+        loop {
+            let ready = self.try_eval("document.body && document.body.dataset.ready === 'true' && location.href").await;
+            if ready.as_ref().is_ok_and(|href| href.as_str().is_some_and(|h| h.starts_with(url))) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the Workspace page was not ready within {WAIT:?}: {ready:?}\n{}",
+                browser.log()
+            );
+            // The page loads on the browser's time: poll it.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Evaluates `expression` on the page (awaiting a promise) and returns its value.
     async fn eval(&mut self, expression: &str) -> Value {
+        self.try_eval(expression).await.unwrap_or_else(|failure| panic!("{expression}: {failure}"))
+    }
+
+    /// Evaluates `expression` on the page: its value, or what DevTools reported instead.
+    async fn try_eval(&mut self, expression: &str) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let command = json!({
@@ -301,21 +326,27 @@ impl DevTools {
             if answer["id"] != json!(id) {
                 continue;
             }
-            assert!(answer.get("error").is_none(), "{expression}: {answer}");
+            if let Some(error) = answer.get("error") {
+                return Err(error.clone());
+            }
             let result = &answer["result"];
-            assert!(result.get("exceptionDetails").is_none(), "{expression}: {result}");
-            return result["result"]["value"].clone();
+            if let Some(exception) = result.get("exceptionDetails") {
+                return Err(exception.clone());
+            }
+            return Ok(result["result"]["value"].clone());
         }
     }
 
     /// Waits until `expression`, evaluated on the page now and after every DOM change, is
-    /// neither null, undefined nor false, and returns its value (bounded by [`WAIT`]).
+    /// neither null, undefined nor false, and returns its value (bounded by [`WAIT`]). An
+    /// expression that throws (the page has not built what it reads yet) is not ready.
     async fn wait_for(&mut self, expression: &str) -> Value {
         let script = format!(
             r"new Promise(function (resolve) {{
   var observer = null;
   function check() {{
-    var value = (function () {{ return ({expression}); }})();
+    var value = null;
+    try {{ value = (function () {{ return ({expression}); }})(); }} catch (e) {{ value = null; }}
     if (value === null || value === undefined || value === false) {{ return false; }}
     if (observer) {{ observer.disconnect(); }}
     resolve(value);
@@ -381,18 +412,27 @@ async fn next_system_event(events: &mut Subscription, wanted: SystemEventType) -
     }
 }
 
-/// Waits until the simulator no longer lists the connection of frame `frame_id`.
-async fn wait_gone(sim: &Simulator, frame_id: u64) {
+/// Waits until the simulator's connections satisfy `ready`, and returns them.
+async fn wait_connections(
+    sim: &Simulator,
+    what: &str,
+    ready: impl Fn(&[ConnectionInfo]) -> bool,
+) -> Vec<ConnectionInfo> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let connections = sim.connections().await.unwrap();
-        if !connections.iter().any(|c| c.frame_id == frame_id) {
-            return;
+        if ready(&connections) {
+            return connections;
         }
-        assert!(tokio::time::Instant::now() < deadline, "frame {frame_id} still connected: {connections:?}");
-        // The relay's close reaches the simulator on its own time: poll its list.
+        assert!(tokio::time::Instant::now() < deadline, "{what} within {WAIT:?}: {connections:?}");
+        // Relays open and close on the browser's time: poll the simulator's list.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Waits until the simulator no longer lists the connection of frame `frame_id`.
+async fn wait_gone(sim: &Simulator, frame_id: u64) {
+    wait_connections(sim, &format!("frame {frame_id} gone"), |all| !all.iter().any(|c| c.frame_id == frame_id)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -598,4 +638,151 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
     let frames = page.eval(FRAMES_JS).await;
     assert_eq!((&frames[1]["loads"], &frames[1]["relays"]), (&json!("1"), &json!("2")), "{frames}");
     assert_eq!(frames[1]["frameId"], json!(again), "{frames}");
+}
+
+/// Web content that speaks the Service Client protocol itself, as the vendor's library does: it
+/// subscribes and asks at once, while its document loads, and sends its frame id once the
+/// Workspace assigned one (with a `system.triggerActivity`). From its second load on, its load
+/// event waits for `/held.png`, which the server answers only after [`EarlyPage::release`].
+struct EarlyPage {
+    addr: std::net::SocketAddr,
+    release: tokio::sync::watch::Sender<bool>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+const EARLY_SCRIPT: &str = r"<script>
+(function () {
+  var frameId = null, next = 0;
+  function send(message) {
+    message.referenceId = String(next++);
+    message.userAgent = 'early page';
+    message.protocolVersion = 2;
+    if (frameId !== null) { message.frameId = frameId; }
+    window.parent.postMessage(message, '*');
+  }
+  window.addEventListener('message', function (event) {
+    var f = event.data;
+    if (event.source !== window.parent || f === null || typeof f !== 'object') { return; }
+    if (f.frameId !== undefined && f.event === undefined && f.referenceId === undefined) {
+      frameId = f.frameId;
+      send({ request: 'system.triggerActivity' });
+    }
+  });
+  send({ event: 'subscribe', data: ['interaction'] });
+  send({ request: 'agent.getState' });
+}());
+</script>";
+
+impl EarlyPage {
+    async fn serve() -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (release, released) = tokio::sync::watch::channel(false);
+        let loads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut released = released.clone();
+                let loads = loads.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head);
+                    let path = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                    let (status, body) = match path.as_str() {
+                        "/early.html" => {
+                            let n = loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let held = if n == 0 { "" } else { "<img src=\"/held.png\" alt=\"\">" };
+                            (
+                                "200 OK",
+                                format!(
+                                    "<!doctype html><meta charset=\"utf-8\"><title>early</title>{EARLY_SCRIPT}{held}"
+                                ),
+                            )
+                        }
+                        "/held.png" => {
+                            let _ = released.wait_for(|r| *r).await;
+                            ("404 Not Found", String::new())
+                        }
+                        _ => ("404 Not Found", String::new()),
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { addr, release, _task: task }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/early.html", self.addr)
+    }
+
+    /// Lets the held image load, and with it the document's load event.
+    fn release(&self) {
+        self.release.send_replace(true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reloaded_document_that_talks_before_its_load_event_keeps_its_new_relay() {
+    let _one = ONE_BROWSER.lock().await;
+    let executable = chromium();
+    let early = EarlyPage::serve().await;
+    let sim = Simulator::builder()
+        .security("accepted-web-content-origins", format!("{} (*)", early.origin()))
+        .start()
+        .await
+        .unwrap();
+    let mut browser = Browser::open(&executable, &format!("{}?content={}", sim.workspace_url(), encode(&early.url())));
+    let mut page = DevTools::attach(&mut browser, &sim.workspace_url()).await;
+    let frame = "document.querySelector('.frame')";
+    let subscribed = |frame_id: u64| {
+        move |all: &[ConnectionInfo]| all.iter().any(|c| c.frame_id == frame_id && c.topics == ["interaction"])
+    };
+
+    // The first document: loaded, subscribed, and its frame id came back from it.
+    let first = page
+        .wait_for(&format!(
+            "{frame}.dataset.loads === '1' && {frame}.dataset.frameId !== undefined && Number({frame}.dataset.frameId)"
+        ))
+        .await;
+    let first = first.as_u64().unwrap_or_else(|| panic!("{first}\n{}", browser.log()));
+    page.wait_for(&log_has_js(&[" -> Workspace  system.triggerActivity"])).await;
+    wait_connections(&sim, "the first document subscribed", subscribed(first)).await;
+
+    // Reloaded: the new document subscribes before its load event (which waits for the held
+    // image). Its messages carry no frame id: a new library instance, so a new relay.
+    page.eval(&format!("{frame}.querySelector('button.reload').click(), true")).await;
+    let second = page
+        .wait_for(&format!(
+            "{frame}.dataset.loads === '1' && {frame}.dataset.relays === '2' && {frame}.dataset.frameId !== undefined && Number({frame}.dataset.frameId)"
+        ))
+        .await;
+    let second = second.as_u64().unwrap();
+    assert_ne!(second, first);
+    wait_connections(&sim, "the second document subscribed and the first gone", |all| {
+        subscribed(second)(all) && !all.iter().any(|c| c.frame_id == first)
+    })
+    .await;
+
+    // Its load event comes now: the relay it opened before is its own and stays.
+    early.release();
+    let after = page.wait_for(&format!("{frame}.dataset.loads === '2' && {FRAMES_JS}[0]")).await;
+    assert_eq!(after, json!({"loads": "2", "events": after["events"], "relays": "2", "frameId": second}));
+    assert!(subscribed(second)(&sim.connections().await.unwrap()));
 }

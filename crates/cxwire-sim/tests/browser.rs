@@ -61,7 +61,11 @@ impl Browser {
         let dir = std::env::temp_dir().join(format!("cxwire-chromium-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(&dir).expect("create the profile directory");
         let log = std::fs::File::create(dir.join("chromium.log")).expect("create the browser log");
-        let child = Command::new(executable)
+        let mut command = Command::new(executable);
+        // Its own process group: the browser's helper processes end with it (see Drop).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -100,6 +104,11 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // The whole group this browser started (its renderers, zygote and crash handler), by
+        // its id: a helper left running keeps writing to the profile, which then cannot be
+        // removed.
+        #[cfg(unix)]
+        let _ = Command::new("kill").arg("-KILL").arg("--").arg(format!("-{}", self.child.id())).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);

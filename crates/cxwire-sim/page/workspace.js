@@ -10,14 +10,32 @@
 (function () {
   'use strict';
 
-  var MAX_LOG = 300;          // traffic log entries kept (the oldest go)
-  var MAX_LOG_TEXT = 600;     // characters of one payload shown in the log
-  var MAX_QUEUE = 256;        // messages of one iframe waiting for its relay to open
-  var MAX_PENDING = 256;      // drawing requests of one relay waiting for their answer
-  var MAX_TOASTS = 50;        // toasts, dialogs and views drawn at once (the oldest go)
-  var MAX_DIALOGS = 10;
-  var MAX_VIEWS = 30;
-  var MAX_TEXT = 2000;        // characters of one drawn text
+  // Limits, each overridable by a query parameter of the page's address of the same name (a
+  // positive integer), e.g. `?logLines=1000&queue=512`.
+  var LIMITS = readLimits({
+    logLines: 300,    // traffic log lines kept (the oldest go)
+    logPayload: 600,  // characters of one payload shown in the log (the rest is counted)
+    queue: 256,       // messages of one iframe waiting for its relay to open (past it: an errorMessage answer)
+    pending: 256,     // drawing requests of one relay waiting for their answer (past it: the oldest is not drawn)
+    toasts: 50,       // toasts drawn at once (past it: the oldest closes, and the log says so)
+    dialogs: 10,      // dialogs drawn at once (likewise)
+    views: 30,        // menu views drawn at once (likewise)
+    text: 2000        // characters of one drawn text (the rest is counted)
+  });
+
+  function readLimits(defaults) {
+    var params = new URLSearchParams(window.location.search);
+    var limits = {};
+    Object.keys(defaults).forEach(function (name) {
+      var value = Number(params.get(name));
+      var valid = params.has(name) && Number.isInteger(value) && value > 0 && value <= 1000000;
+      if (params.has(name) && !valid) {
+        document.getElementById('status').textContent = 'ignored ' + name + '=' + params.get(name) + ': not an integer from 1 to 1000000';
+      }
+      limits[name] = valid ? value : defaults[name];
+    });
+    return limits;
+  }
 
   // The requests whose answers change what the page draws.
   var DRAWING = {
@@ -53,7 +71,7 @@
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = clip(String(text), MAX_TEXT); }
+    if (text !== undefined) { node.textContent = clip(String(text), LIMITS.text); }
     return node;
   }
 
@@ -72,7 +90,7 @@
   function payload(value) {
     var text;
     try { text = JSON.stringify(value); } catch (e) { text = '(not JSON)'; }
-    return clip(String(text), MAX_LOG_TEXT);
+    return clip(String(text), LIMITS.logPayload);
   }
 
   // One log line: what the message is, then its data (answers and events) or parameters.
@@ -87,7 +105,7 @@
       parts.push('frameId ' + String(frame.frameId));
     }
     if (frame.subscriptionId !== undefined) { parts.push('subscriptionId ' + String(frame.subscriptionId)); }
-    if ('errorMessage' in frame) { parts.push('error: ' + clip(String(frame.errorMessage), MAX_LOG_TEXT)); }
+    if ('errorMessage' in frame) { parts.push('error: ' + clip(String(frame.errorMessage), LIMITS.logPayload)); }
     if ('parameters' in frame) { parts.push('parameters ' + payload(frame.parameters)); }
     if ('data' in frame) { parts.push('data ' + payload(frame.data)); }
     return parts.join('  ');
@@ -96,7 +114,7 @@
   function addLog(className, text) {
     var list = byId('log');
     list.insertBefore(el('li', className, text), list.firstChild);
-    while (list.childNodes.length > MAX_LOG) { list.removeChild(list.lastChild); }
+    while (list.childNodes.length > LIMITS.logLines) { list.removeChild(list.lastChild); }
   }
 
   function log(direction, entry, frame) {
@@ -154,14 +172,7 @@
         // Drawing never stops the relay: the answer reaches the iframe whatever happens here.
         try { answered(entry, relay, frame); } catch (e) { setStatus('cannot draw for ' + entry.name + ': ' + String(e), true); }
       }
-      log('out', entry, frame);
-      // An opaque origin (a sandboxed iframe reports "null") cannot be named as a target.
-      var target = origin === 'null' ? '*' : origin;
-      try {
-        if (entry.iframe.contentWindow) { entry.iframe.contentWindow.postMessage(frame, target); }
-      } catch (e) {
-        setStatus('cannot post to ' + entry.name + ': ' + String(e), true);
-      }
+      post(entry, origin, frame);
       if (frame.event) { refreshSoon(); }
     };
     socket.onclose = function (event) {
@@ -172,6 +183,28 @@
         showRelay(entry, 'relay closed' + (event.reason ? ': ' + event.reason : '') + ' (reopens on the next message)');
       }
     };
+  }
+
+  // Logs `frame` and posts it to the iframe, to `origin` only.
+  function post(entry, origin, frame) {
+    log('out', entry, frame);
+    // An opaque origin (a sandboxed iframe reports "null") cannot be named as a target.
+    var target = origin === 'null' ? '*' : origin;
+    try {
+      if (entry.iframe.contentWindow) { entry.iframe.contentWindow.postMessage(frame, target); }
+    } catch (e) {
+      setStatus('cannot post to ' + entry.name + ': ' + String(e), true);
+    }
+  }
+
+  // A message the page cannot relay: its sender is answered with an errorMessage, as the
+  // Workspace answers a request it refuses, so that the library's failure callback runs.
+  function refuse(entry, origin, data, reason) {
+    setStatus(entry.name + ': ' + reason, true);
+    if (!isObject(data) || data.referenceId === undefined) { return; }
+    var answer = { referenceId: data.referenceId, errorMessage: reason, userAgent: 'WWE Server', protocolVersion: 2 };
+    if (typeof data.request === 'string') { answer.request = data.request; }
+    post(entry, origin, answer);
   }
 
   // Closes the iframe's relay: the simulator drops its frame id, subscriptions and toasts.
@@ -217,17 +250,19 @@
     if (!entry.relay) { openRelay(entry, event.origin, fresh); }
     var relay = entry.relay;
     if (frameId !== null && relay.frameId !== null && frameId === relay.frameId) { relay.adopted = true; }
-    if (isObject(data) && typeof data.request === 'string' && DRAWING[data.request] && data.referenceId !== undefined) {
-      relay.pending.set(String(data.referenceId), { request: data.request, parameters: data.parameters });
-      if (relay.pending.size > MAX_PENDING) { relay.pending.delete(relay.pending.keys().next().value); }
-    }
     log('in', entry, data);
     if (relay.socket.readyState === WebSocket.OPEN) {
       relay.socket.send(text);
-    } else if (relay.queue.length < MAX_QUEUE) {
+    } else if (relay.queue.length < LIMITS.queue) {
       relay.queue.push(text);
     } else {
-      setStatus('dropped a message of ' + entry.name + ': ' + String(MAX_QUEUE) + ' wait for its relay to open', true);
+      refuse(entry, event.origin, data, 'Error: the Workspace page relay queue is full (' + String(LIMITS.queue) +
+        ' messages wait for the relay to open); this message was not sent.');
+      return;
+    }
+    if (isObject(data) && typeof data.request === 'string' && DRAWING[data.request] && data.referenceId !== undefined) {
+      relay.pending.set(String(data.referenceId), { request: data.request, parameters: data.parameters });
+      if (relay.pending.size > LIMITS.pending) { relay.pending.delete(relay.pending.keys().next().value); }
     }
   }
 
@@ -363,7 +398,7 @@
       logUi('toast ' + id + ' shown');
     }
     toasts.set(id, { node: node, timer: timer, relay: relay });
-    while (toasts.size > MAX_TOASTS) { closeToast(toasts.keys().next().value, 'too many toasts on screen'); }
+    while (toasts.size > LIMITS.toasts) { closeToast(toasts.keys().next().value, 'too many toasts on screen'); }
   }
 
   function closeToast(id, reason) {
@@ -410,7 +445,7 @@
     if (old) { container.replaceChild(node, old); } else { container.appendChild(node); }
     dialogs.set(id, node);
     logUi('dialog ' + id + ' opened');
-    while (dialogs.size > MAX_DIALOGS) { closeDialog(dialogs.keys().next().value, 'too many dialogs on screen'); }
+    while (dialogs.size > LIMITS.dialogs) { closeDialog(dialogs.keys().next().value, 'too many dialogs on screen'); }
   }
 
   function closeDialog(id, reason) {
@@ -443,7 +478,7 @@
     if (old) { bar.replaceChild(node, old); } else { bar.appendChild(node); }
     views.set(name, node);
     logUi('view ' + name + (old ? ' updated' : ' added'));
-    while (views.size > MAX_VIEWS) { closeView(views.keys().next().value); }
+    while (views.size > LIMITS.views) { closeView(views.keys().next().value); }
   }
 
   function closeView(name) {

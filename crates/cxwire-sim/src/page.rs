@@ -11,7 +11,21 @@
 //! the security options against that origin. It trusts the name only from the page itself: a
 //! relay connection whose WebSocket handshake does not come from the page's origin is closed with
 //! code 1008. The page also has buttons for the control API and shows the traffic, answer and
-//! event data included (the last 300 messages, each payload cut at 600 characters).
+//! event data included.
+//!
+//! # The page's limits
+//!
+//! Each is a query parameter of the page's address (a positive integer, e.g.
+//! `/?logLines=1000&queue=512&content=...`); past it:
+//!
+//! | parameter | default | past it |
+//! |---|---|---|
+//! | `logLines` | 300 | the oldest traffic log lines go |
+//! | `logPayload` | 600 | a payload in the log is cut, and says how many characters were left out |
+//! | `queue` | 256 | a message of an iframe waiting for its relay to open is not sent: the iframe gets an answer with an `errorMessage` (`Error: the Workspace page relay queue is full ...`) for its `referenceId` |
+//! | `pending` | 256 | the oldest drawing request of a relay still waiting for its answer is not drawn |
+//! | `toasts` / `dialogs` / `views` | 50 / 10 / 30 | the oldest on screen closes, and the log says so |
+//! | `text` | 2000 | a drawn text is cut, and says how many characters were left out |
 //!
 //! # One browser tab
 //!
@@ -25,7 +39,7 @@
 //! Each iframe document's library instance gets its own relay, hence its own frame id and
 //! subscriptions. From an iframe's second `load` event on, the relay of the document before is
 //! closed (the simulator drops its subscriptions and toasts), and the next message opens a new
-//! one; messages posted while it opens are queued (up to 256), not lost. A message without a
+//! one; messages posted while it opens are queued (up to `queue`), not lost. A message without a
 //! `frameId` from an iframe whose library already sent its frame id back also starts a new relay:
 //! it comes from a new library instance, e.g. a reloaded document that posts before its `load`
 //! event. Each frame's box has a Reload button.

@@ -651,11 +651,14 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
 
 /// Web content that speaks the Service Client protocol itself, as the vendor's library does: it
 /// subscribes and asks at once, while its document loads, and sends its frame id once the
-/// Workspace assigned one (with a `system.triggerActivity`). From its second load on, its load
+/// Workspace assigned one (with a `system.triggerActivity`); `?extra=<n>` sends n more
+/// requests at once. Every answer with an `errorMessage` it receives, it reports to its server
+/// (`/report?frame=<json>`, [`EarlyPage::next_report`]). From its second load on, its load
 /// event waits for `/held.png`, which the server answers only after [`EarlyPage::release`].
 struct EarlyPage {
     addr: std::net::SocketAddr,
     release: tokio::sync::watch::Sender<bool>,
+    reports: tokio::sync::mpsc::UnboundedReceiver<Value>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -676,9 +679,12 @@ const EARLY_SCRIPT: &str = r"<script>
       frameId = f.frameId;
       send({ request: 'system.triggerActivity' });
     }
+    if ('errorMessage' in f) { fetch('/report?frame=' + encodeURIComponent(JSON.stringify(f))); }
   });
   send({ event: 'subscribe', data: ['interaction'] });
   send({ request: 'agent.getState' });
+  var extra = Number(new URLSearchParams(window.location.search).get('extra') || '0');
+  for (var i = 0; i < extra; i += 1) { send({ request: 'agent.getState' }); }
 }());
 </script>";
 
@@ -689,10 +695,12 @@ impl EarlyPage {
         let addr = listener.local_addr().unwrap();
         let (release, released) = tokio::sync::watch::channel(false);
         let loads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (report, reports) = tokio::sync::mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let mut released = released.clone();
                 let loads = loads.clone();
+                let report = report.clone();
                 tokio::spawn(async move {
                     let mut head = Vec::new();
                     let mut buf = [0u8; 1024];
@@ -703,8 +711,18 @@ impl EarlyPage {
                         }
                     }
                     let head = String::from_utf8_lossy(&head);
-                    let path = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
-                    let (status, body) = match path.as_str() {
+                    let target = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+                    let (status, body) = match path {
+                        "/report" => {
+                            for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+                                if key == "frame" {
+                                    let _ = report
+                                        .send(serde_json::from_str(&value).unwrap_or(Value::String(value.into())));
+                                }
+                            }
+                            ("204 No Content", String::new())
+                        }
                         "/early.html" => {
                             let n = loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             let held = if n == 0 { "" } else { "<img src=\"/held.png\" alt=\"\">" };
@@ -730,7 +748,12 @@ impl EarlyPage {
                 });
             }
         });
-        Self { addr, release, _task: task }
+        Self { addr, release, reports, _task: task }
+    }
+
+    /// The next answer with an `errorMessage` the page received.
+    async fn next_report(&mut self) -> Value {
+        tokio::time::timeout(WAIT, self.reports.recv()).await.expect("a report in time").expect("the server runs")
     }
 
     fn origin(&self) -> String {
@@ -794,4 +817,39 @@ async fn a_reloaded_document_that_talks_before_its_load_event_keeps_its_new_rela
     let after = page.wait_for(&format!("{frame}.dataset.loads === '2' && {FRAMES_JS}[0]")).await;
     assert_eq!(after, json!({"loads": "2", "events": after["events"], "relays": "2", "frameId": second}));
     assert!(subscribed(second)(&sim.connections().await.unwrap()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_past_the_relay_queue_are_answered_with_an_error_and_the_page_limits_follow_its_query() {
+    let _one = ONE_BROWSER.lock().await;
+    let executable = chromium();
+    let mut early = EarlyPage::serve().await;
+    let sim = Simulator::builder()
+        .security("accepted-web-content-origins", format!("{} (*)", early.origin()))
+        .start()
+        .await
+        .unwrap();
+    // The page posts four messages at once, before its relay can open; the page's queue holds two.
+    let content = format!("{}?extra=2", early.url());
+    let url = format!("{}?queue=2&logLines=5&content={}", sim.workspace_url(), encode(&content));
+    let mut browser = Browser::open(&executable, &url);
+
+    // The two past the queue are answered with an errorMessage, which reaches the iframe.
+    let mut refused = Vec::new();
+    for _ in 0..2 {
+        let report = early.next_report().await;
+        let message = report["errorMessage"].as_str().unwrap_or_else(|| panic!("{report}\n{}", browser.log()));
+        assert!(message.contains("relay queue is full (2 messages"), "{report}");
+        assert_eq!(report["request"], "agent.getState", "{report}");
+        refused.push(report["referenceId"].as_str().unwrap().to_owned());
+    }
+    refused.sort();
+    assert_eq!(refused, ["2", "3"]);
+    // The two queued went through once the relay opened: nothing else was lost.
+    let subscribed = |all: &[ConnectionInfo]| all.iter().any(|c| c.topics == ["interaction"]);
+    wait_connections(&sim, "the queued subscribe arrived", subscribed).await;
+    let mut page = DevTools::attach(&mut browser, &sim.workspace_url()).await;
+    page.wait_for(&log_has_js(&[" -> Workspace  system.triggerActivity"])).await;
+    // The traffic log keeps as many lines as `logLines` says.
+    assert_eq!(page.eval("document.querySelectorAll('#log li').length").await, json!(5));
 }

@@ -135,9 +135,6 @@
       origin: origin,
       queue: [],
       frameId: null,
-      // The library instance in the iframe has sent a message with this relay's frame id: it
-      // has its id, and a message without one comes from a new instance.
-      adopted: false,
       // Opened for a library instance that started after the one before (see fromFrame), at
       // this count of loads: the next load event is that instance's document's own.
       fresh: fresh,
@@ -151,7 +148,7 @@
     var socket = new WebSocket(relayUrl + '?origin=' + encodeURIComponent(origin) + '&tab=' + encodeURIComponent(TAB));
     relay.socket = socket;
     socket.onopen = function () {
-      while (relay.queue.length > 0 && socket.readyState === WebSocket.OPEN) { socket.send(relay.queue.shift()); }
+      while (relay.queue.length > 0 && socket.readyState === WebSocket.OPEN) { socket.send(relay.queue.shift().text); }
       if (entry.relay === relay) { showRelay(entry, 'origin ' + origin + ' (no frame id)'); }
     };
     socket.onmessage = function (message) {
@@ -176,6 +173,15 @@
       if (frame.event) { refreshSoon(); }
     };
     socket.onclose = function (event) {
+      // Messages still queued never reached the simulator: their senders hear why (unless the
+      // page closed the relay itself: they belong to a document that has gone).
+      var unsent = relay.queue.splice(0, relay.queue.length);
+      if (entry.relay !== relay) { unsent = []; }
+      var why = event.reason || 'code ' + String(event.code);
+      unsent.forEach(function (item) {
+        refuse(entry, origin, item.data, 'Error: the Workspace page relay closed before it opened (' + why +
+          '); this message was not sent.');
+      });
       relayGone(relay, 'its connection ended');
       if (entry.relay === relay) {
         entry.relay = null;
@@ -241,20 +247,22 @@
       // The iframe navigated to another origin: it is another frame now.
       closeRelay(entry, 'the iframe changed origin');
       fresh = true;
-    } else if (entry.relay && entry.relay.adopted && frameId === null) {
+    } else if (entry.adopted && frameId === null) {
       // The library had its frame id and now sends without one: a new library instance (the
-      // iframe reloaded, and its load event has not come yet, or the page started it again).
+      // iframe reloaded, and its load event has not come yet, or the page started it again),
+      // whether or not the old instance's relay is still open.
       closeRelay(entry, 'a new library instance in the iframe');
       fresh = true;
     }
+    if (fresh) { entry.adopted = false; }
     if (!entry.relay) { openRelay(entry, event.origin, fresh); }
     var relay = entry.relay;
-    if (frameId !== null && relay.frameId !== null && frameId === relay.frameId) { relay.adopted = true; }
+    if (frameId !== null && relay.frameId !== null && frameId === relay.frameId) { entry.adopted = true; }
     log('in', entry, data);
     if (relay.socket.readyState === WebSocket.OPEN) {
       relay.socket.send(text);
     } else if (relay.queue.length < LIMITS.queue) {
-      relay.queue.push(text);
+      relay.queue.push({ text: text, data: data });
     } else {
       refuse(entry, event.origin, data, 'Error: the Workspace page relay queue is full (' + String(LIMITS.queue) +
         ' messages wait for the relay to open); this message was not sent.');
@@ -274,12 +282,14 @@
   function loaded(entry) {
     entry.loads += 1;
     entry.box.dataset.loads = String(entry.loads);
-    if (entry.loads === 1 || !entry.relay) { return; }
+    if (entry.loads === 1) { return; }
     var relay = entry.relay;
-    if (relay.fresh && relay.loadsAtOpen === entry.loads - 1) {
+    if (relay && relay.fresh && relay.loadsAtOpen === entry.loads - 1) {
       relay.fresh = false;
       return;
     }
+    // The new document's library has no frame id yet.
+    entry.adopted = false;
     closeRelay(entry, 'the iframe reloaded');
   }
 
@@ -513,7 +523,11 @@
     head.appendChild(reload);
     var iframe = document.createElement('iframe');
     iframe.title = name;
-    var entry = { name: name, url: parsed.href, iframe: iframe, box: box, relayEl: relayEl, relay: null, loads: 0, events: 0 };
+    // adopted: the library instance in the iframe has sent a message with its relay's frame id,
+    // so a message without one comes from a new instance.
+    var entry = {
+      name: name, url: parsed.href, iframe: iframe, box: box, relayEl: relayEl, relay: null, loads: 0, events: 0, adopted: false
+    };
     iframe.addEventListener('load', function () { loaded(entry); }, false);
     // Setting the address again loads the document again (the parent cannot call reload() on
     // an iframe of another origin).

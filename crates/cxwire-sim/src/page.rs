@@ -39,10 +39,16 @@
 //! Each iframe document's library instance gets its own relay, hence its own frame id and
 //! subscriptions. From an iframe's second `load` event on, the relay of the document before is
 //! closed (the simulator drops its subscriptions and toasts), and the next message opens a new
-//! one; messages posted while it opens are queued (up to `queue`), not lost. A message without a
-//! `frameId` from an iframe whose library already sent its frame id back also starts a new relay:
-//! it comes from a new library instance, e.g. a reloaded document that posts before its `load`
-//! event. Each frame's box has a Reload button.
+//! one. A message without a `frameId` from an iframe whose library already sent its frame id
+//! back also starts a new relay, whether or not the old one is still open: it comes from a new
+//! library instance, e.g. a reloaded document that posts before its `load` event (that relay is
+//! the new document's, and its `load` event keeps it). The one case this cannot tell: a document
+//! that posts before its `load` event in an iframe whose previous document never sent a frame id
+//! back; its relay is closed at the `load` event like the old document's, and its next message
+//! opens another. Messages posted while a relay opens are queued (up to `queue`); a relay that
+//! closes before it opens answers each queued message with an `errorMessage` (`Error: the
+//! Workspace page relay closed before it opened ...`), so nothing is lost silently. Each frame's
+//! box has a Reload button.
 //!
 //! # What the page draws
 //!

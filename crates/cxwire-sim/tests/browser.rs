@@ -820,7 +820,7 @@ async fn a_reloaded_document_that_talks_before_its_load_event_keeps_its_new_rela
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_past_the_relay_queue_are_answered_with_an_error_and_the_page_limits_follow_its_query() {
+async fn messages_the_relay_cannot_send_are_answered_with_an_error_and_the_page_limits_follow_its_query() {
     let _one = ONE_BROWSER.lock().await;
     let executable = chromium();
     let mut early = EarlyPage::serve().await;
@@ -852,4 +852,26 @@ async fn messages_past_the_relay_queue_are_answered_with_an_error_and_the_page_l
     page.wait_for(&log_has_js(&[" -> Workspace  system.triggerActivity"])).await;
     // The traffic log keeps as many lines as `logLines` says.
     assert_eq!(page.eval("document.querySelectorAll('#log li').length").await, json!(5));
+
+    // The simulator stops (its relay with it); the iframe reloads and posts again, before its
+    // load event: a new library instance, whose new relay cannot open, so the two queued
+    // messages are answered with an error too (and the two past the queue).
+    drop(sim);
+    early.release();
+    page.eval("document.querySelector('.frame button.reload').click(), true").await;
+    let mut reasons = BTreeMap::new();
+    for _ in 0..4 {
+        let report = early.next_report().await;
+        let message = report["errorMessage"].as_str().unwrap_or_default();
+        let reason = if message.contains("relay closed before it opened") {
+            "closed"
+        } else if message.contains("relay queue is full") {
+            "full"
+        } else {
+            panic!("{report}")
+        };
+        reasons.insert(report["referenceId"].as_str().unwrap().to_owned(), reason);
+    }
+    let expected = [("0", "closed"), ("1", "closed"), ("2", "full"), ("3", "full")];
+    assert_eq!(reasons, expected.into_iter().map(|(id, why)| (id.to_owned(), why)).collect());
 }

@@ -11,4 +11,4 @@ pub mod workspace;
 
 pub use limits::SimLimits;
 pub use outbound::PreviewMode;
-pub use server::{ConnectionInfo, RELAY_PATH, SimBuilder, SimConfig, SimControl, SimError, Simulator};
+pub use server::{ConnectionInfo, RELAY_PATH, RemoteAction, SimBuilder, SimConfig, SimControl, SimError, Simulator};

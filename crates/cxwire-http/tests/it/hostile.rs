@@ -239,7 +239,7 @@ async fn a_1_gb_body_announced_by_content_length_is_refused_before_reading() {
                 assert_eq!(*declared, GIB);
                 assert!(head.is_empty(), "a 2xx body announced too large is not read");
             }
-            other => panic!("{other:?}"),
+            other => panic!("expected BodyTooLarge, got {other}"),
         }
         assert_eq!(error.status(), Some(200));
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
@@ -262,7 +262,7 @@ async fn a_1_gb_chunked_body_is_cut_at_the_limit() {
                 assert_eq!(*limit, DEFAULT_BODY_LIMIT);
                 assert_eq!(head.len(), BODY_HEAD_BYTES);
             }
-            other => panic!("{other:?}"),
+            other => panic!("expected BodyTooLarge, got {other}"),
         }
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
         settle(&stub).await;
@@ -288,7 +288,7 @@ async fn a_1_gb_error_body_keeps_its_first_bytes_for_the_message() {
                 assert!(head.starts_with(r#"{"exception": "java.lang.OutOfMemoryError""#), "{head:.80}");
                 assert_eq!(head.len(), BODY_HEAD_BYTES);
             }
-            other => panic!("{other:?}"),
+            other => panic!("expected BodyTooLarge, got {other}"),
         }
         assert_eq!(error.status(), Some(500));
         settle(&stub).await;
@@ -336,7 +336,7 @@ async fn invalid_json_in_a_200_is_a_decode_error_keeping_the_body() {
         let error = gms(&stub, Duration::from_secs(5)).query_by_id("abc").await.unwrap_err();
         match &error {
             Error::Decode { status: 200, body, .. } => assert_eq!(body, "[{\"_id\": \"abc\",, }"),
-            other => panic!("{other:?}"),
+            other => panic!("expected Decode, got {other:?}"),
         }
     })
     .await;

@@ -32,8 +32,9 @@ pub const GMS_PREFIX: &str = "/genesys/1/service";
 /// The path prefix of Engagement v3.
 pub const ENGAGEMENT_PREFIX: &str = "/engagement/v3";
 
-/// How long a client may take to send a request's headers, and then its body.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers, and then its body (the default of
+/// `readTimeoutMs`, and the value of the other servers that share this code).
+const READ_TIMEOUT: Duration = Duration::from_millis(super::config::DEFAULT_READ_TIMEOUT_MS);
 /// How long [`HttpSimHandle::shutdown`] lets open connections finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How much of an oversized body is read and discarded (so the client can read the 400) before
@@ -89,7 +90,8 @@ impl HttpSim {
             let state = handler_state.clone();
             Box::pin(async move { respond(&state, request).await })
         });
-        let task = tokio::spawn(accept_loop(listener, handler, stopped));
+        let read_timeout = Duration::from_millis(state.config().read_timeout_ms);
+        let task = tokio::spawn(accept_loop_with(listener, handler, stopped, read_timeout));
         tracing::debug!(%local_addr, "HTTP simulator listening");
         Ok(HttpSimHandle { local_addr, state, stop, task: Some(task) })
     }
@@ -154,7 +156,18 @@ pub(crate) type Handler =
 
 /// Serves HTTP/1.1 connections of `listener` with `handler` until `stopped` changes (or its
 /// sender is dropped), then lets open connections finish for a few seconds.
-pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, stopped: watch::Receiver<bool>) {
+    accept_loop_with(listener, handler, stopped, READ_TIMEOUT).await;
+}
+
+/// [`accept_loop`] where a client has `read_timeout` to send each request's headers (from the
+/// connection's start or the previous answer); a late client is disconnected.
+pub(crate) async fn accept_loop_with(
+    listener: TcpListener,
+    handler: Handler,
+    mut stopped: watch::Receiver<bool>,
+    read_timeout: Duration,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -162,7 +175,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut sto
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, handler.clone(), stopped.clone()));
+                    connections.spawn(serve_connection(stream, handler.clone(), stopped.clone(), read_timeout));
                 }
                 Err(error) => {
                     // E.g. too many open files: back off briefly instead of spinning.
@@ -180,13 +193,18 @@ pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut sto
     }
 }
 
-async fn serve_connection(stream: TcpStream, handler: Handler, mut stopped: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: TcpStream,
+    handler: Handler,
+    mut stopped: watch::Receiver<bool>,
+    read_timeout: Duration,
+) {
     let service = service_fn(move |request: Request<Body>| {
         let answer = handler(request);
         async move { Ok::<_, Infallible>(answer.await) }
     });
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(READ_TIMEOUT);
+    builder.timer(TokioTimer::new()).header_read_timeout(read_timeout);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
@@ -230,11 +248,17 @@ async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<
         } else if api == Api::EngagementV3 && !engagement_v3::authorized(state, &parts.headers) {
             engagement_v3::unauthorized(state)
         } else {
-            match read_body(body, &parts.headers, state.config().max_body_bytes).await {
-                Err(message) => match api {
-                    Api::EngagementV3 => engagement_v3::error(state, StatusCode::BAD_REQUEST, &message),
-                    _ => gms_v1::error(StatusCode::BAD_REQUEST, gms_v1::INVALID_PARAMETER, message),
-                },
+            let config = state.config();
+            let read_timeout = Duration::from_millis(config.read_timeout_ms);
+            match read_body_within(body, &parts.headers, config.max_body_bytes, read_timeout).await {
+                Err(refused) => {
+                    let status = refused.status();
+                    let message = refused.to_string();
+                    match api {
+                        Api::EngagementV3 => engagement_v3::error(state, status, &message),
+                        _ => gms_v1::error(status, gms_v1::INVALID_PARAMETER, message),
+                    }
+                }
                 Ok(body) => {
                     let incoming = Incoming {
                         method: parts.method,
@@ -256,15 +280,59 @@ async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<
 
 /// Reads the whole body, at most `limit` bytes, within [`READ_TIMEOUT`]. An oversized body is
 /// read on (and discarded) up to [`DRAIN_LIMIT`] more bytes so that the client gets the answer.
-pub(crate) async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
-    let too_big = || format!("The request body exceeds {limit} bytes");
+pub(crate) async fn read_body(body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
+    read_body_within(body, headers, limit, READ_TIMEOUT).await.map_err(|refused| refused.to_string())
+}
+
+/// Why a request body was not taken.
+#[derive(Debug)]
+pub(crate) enum BodyRefused {
+    /// Over the limit (413).
+    TooLarge(usize),
+    /// Not received within the read timeout (408).
+    TooSlow,
+    /// The connection failed mid-body (400).
+    Unreadable(String),
+}
+
+impl BodyRefused {
+    /// The HTTP status that answers it.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            Self::Unreadable(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl std::fmt::Display for BodyRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLarge(limit) => write!(f, "The request body exceeds {limit} bytes"),
+            Self::TooSlow => f.write_str("The request body was not received in time"),
+            Self::Unreadable(error) => write!(f, "The request body cannot be read: {error}"),
+        }
+    }
+}
+
+/// Reads the whole body, at most `limit` bytes, within `timeout`, whether or not it has a
+/// `Content-Length`. An oversized body is read on (and discarded) up to [`DRAIN_LIMIT`] more
+/// bytes, so that the client can read the answer, and no further: hyper then closes the
+/// connection after the answer.
+pub(crate) async fn read_body_within(
+    mut body: Body,
+    headers: &hyper::HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyRefused> {
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let declared_too_big = declared.is_some_and(|n| n > limit as u64);
     let read = async {
         let mut out = Vec::new();
         let mut seen = 0_usize;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| format!("The request body cannot be read: {e}"))?;
+            let frame = frame.map_err(|e| BodyRefused::Unreadable(e.to_string()))?;
             let Ok(data) = frame.into_data() else { continue };
             seen = seen.saturating_add(data.len());
             if seen > limit.saturating_add(DRAIN_LIMIT) {
@@ -274,11 +342,11 @@ pub(crate) async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit:
                 out.extend_from_slice(&data);
             }
         }
-        if seen > limit || declared_too_big { Err(too_big()) } else { Ok(out) }
+        if seen > limit || declared_too_big { Err(BodyRefused::TooLarge(limit)) } else { Ok(out) }
     };
-    match tokio::time::timeout(READ_TIMEOUT, read).await {
+    match tokio::time::timeout(timeout, read).await {
         Ok(result) => result,
-        Err(_) => Err("The request body was not received in time".into()),
+        Err(_) => Err(BodyRefused::TooSlow),
     }
 }
 

@@ -284,3 +284,28 @@ fn display_target(url: &Url) -> String {
     let _ = url.set_password(None);
     url.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let base = url("https://api.example/engagement/v3/callbacks/create");
+        assert!(same_origin(&base, &url("https://api.example:443/other?x=1")));
+        assert!(same_origin(&base, &url("https://API.example/moved")));
+        assert!(!same_origin(&base, &url("http://api.example/engagement/v3")), "scheme");
+        assert!(!same_origin(&base, &url("https://api.example:8443/engagement/v3")), "port");
+        assert!(!same_origin(&base, &url("https://evil.example/engagement/v3")), "host");
+        assert!(!same_origin(&base, &url("https://api.example.evil.example/")), "suffix");
+    }
+
+    #[test]
+    fn targets_are_shown_without_credentials() {
+        assert_eq!(display_target(&url("https://user:pw@evil.example/x?y=1")), "https://evil.example/x?y=1");
+    }
+}

@@ -14,8 +14,8 @@ use cxwire_http::model::http::engagement_v3::CreateRequest;
 use cxwire_http::model::http::gms_v1::{CallbackState, RescheduleRequest, ScheduleRequest};
 use cxwire_http::{EngagementV3Client, Error, GmsV1Client};
 use cxwire_sim::http::{
-    DEFAULT_API_KEY, DEFAULT_MAX_STORED_CALLBACKS, DEFAULT_MAX_STORED_DATA_BYTES, DEFAULT_READ_TIMEOUT_MS, HttpSim,
-    HttpSimConfig, HttpSimHandle, ManualClock,
+    DEFAULT_API_KEY, DEFAULT_MAX_STORED_CALLBACKS, DEFAULT_MAX_STORED_DATA_BYTES, DEFAULT_READ_TIMEOUT_MS,
+    DEFAULT_WRITE_TIMEOUT_MS, HttpSim, HttpSimConfig, HttpSimHandle, ManualClock,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -69,7 +69,8 @@ fn the_limits_have_documented_defaults_and_are_read_from_json() {
         (config.max_stored_callbacks, config.max_stored_data_bytes, config.read_timeout_ms, config.max_body_bytes),
         (5, 1000, 250, 4096)
     );
-    for bad in [json!({"maxStoredCallbacks": 0}), json!({"readTimeoutMs": 0})] {
+    assert_eq!(HttpSimConfig::default().write_timeout_ms, DEFAULT_WRITE_TIMEOUT_MS);
+    for bad in [json!({"maxStoredCallbacks": 0}), json!({"readTimeoutMs": 0}), json!({"writeTimeoutMs": 0})] {
         let config: HttpSimConfig = serde_json::from_value(bad.clone()).unwrap();
         assert!(config.validate().is_err(), "{bad}");
     }
@@ -264,6 +265,49 @@ async fn clients_that_never_finish_their_request_are_cut_off() {
         idle.write_all(b"GET /genesys/1/service/callback?_id=x HTTP/1.1\r\nhost: sim\r\n\r\n").await.unwrap();
         let received = read_to_close(&mut idle, Duration::from_secs(5)).await;
         assert!(received.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&received));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_answers_is_disconnected() {
+    limit(async {
+        let sim = start(HttpSimConfig { write_timeout_ms: 300, ..Default::default() }).await;
+        let stream = TcpStream::connect(sim.local_addr()).await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        // 2,000 pipelined availability requests of a month (tens of kB each): far more answer
+        // bytes than the socket buffers of both sides hold.
+        let request =
+            "GET /genesys/1/service/callback/samples/availability?number-of-days=31 HTTP/1.1\r\nhost: sim\r\n\r\n";
+        let requests = 2000;
+        let writer = tokio::spawn(async move {
+            for _ in 0..requests {
+                if writer.write_all(request.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            // Keep the write half open: the client is slow, not gone.
+            std::future::pending::<()>().await;
+        });
+        // The client does not read for a while: the scenario under test, not a wait for a race.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let started = Instant::now();
+        let mut received = Vec::new();
+        let read = async {
+            let mut buf = [0_u8; 64 * 1024];
+            loop {
+                match reader.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => received.extend_from_slice(&buf[..n]),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), read).await.expect("the server kept the connection open");
+        writer.abort();
+        let answers = received.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+        assert!(answers > 0, "some answers fit in the buffers");
+        assert!(answers < requests, "the server gave up before answering all {requests}: {answers}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     })
     .await;
 }

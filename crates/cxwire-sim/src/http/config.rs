@@ -26,6 +26,8 @@ pub const DEFAULT_MAX_STORED_CALLBACKS: usize = 10_000;
 pub const DEFAULT_MAX_STORED_DATA_BYTES: usize = 16 * 1024 * 1024;
 /// The default time a client has to send a request's headers, and then its body, in ms.
 pub const DEFAULT_READ_TIMEOUT_MS: u64 = 10_000;
+/// The default time an answer may wait for a client that does not read it, in ms.
+pub const DEFAULT_WRITE_TIMEOUT_MS: u64 = 10_000;
 
 /// The whole HTTP simulator configuration.
 ///
@@ -71,6 +73,9 @@ pub struct HttpSimConfig {
     /// [`DEFAULT_READ_TIMEOUT_MS`]). Late headers close the connection; a late body is answered
     /// 408.
     pub read_timeout_ms: u64,
+    /// How long the writing of an answer may stay blocked because the client does not read,
+    /// in ms (default [`DEFAULT_WRITE_TIMEOUT_MS`]); then the connection is closed.
+    pub write_timeout_ms: u64,
     /// The longest availability window answered, in days; a longer one is shortened to it. It
     /// also bounds the search for proposed slots.
     pub max_availability_days: u32,
@@ -86,6 +91,7 @@ impl Default for HttpSimConfig {
             max_stored_callbacks: DEFAULT_MAX_STORED_CALLBACKS,
             max_stored_data_bytes: DEFAULT_MAX_STORED_DATA_BYTES,
             read_timeout_ms: DEFAULT_READ_TIMEOUT_MS,
+            write_timeout_ms: DEFAULT_WRITE_TIMEOUT_MS,
             max_availability_days: 31,
         }
     }
@@ -109,6 +115,9 @@ impl HttpSimConfig {
         }
         if self.read_timeout_ms == 0 {
             return bad("readTimeoutMs is 0, at least 1 is needed".into());
+        }
+        if self.write_timeout_ms == 0 {
+            return bad("writeTimeoutMs is 0, at least 1 is needed".into());
         }
         if !(1..=366).contains(&self.max_availability_days) {
             return bad(format!("maxAvailabilityDays is {}, expected 1 to 366", self.max_availability_days));

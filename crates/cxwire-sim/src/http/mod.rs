@@ -62,8 +62,8 @@ mod wire;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ClickToCallConfig, DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_STORED_CALLBACKS,
-    DEFAULT_MAX_STORED_DATA_BYTES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_SERVICE, HttpSimConfig, OfficeHours, ServiceConfig,
-    TimeOfDay, UtcOffset,
+    DEFAULT_MAX_STORED_DATA_BYTES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_SERVICE, DEFAULT_WRITE_TIMEOUT_MS, HttpSimConfig,
+    OfficeHours, ServiceConfig, TimeOfDay, UtcOffset,
 };
 pub use error::HttpSimError;
 pub use server::{ENGAGEMENT_PREFIX, GMS_PREFIX, HttpSim, HttpSimHandle};

@@ -45,7 +45,6 @@ async fn a_server_that_never_answers_times_out_on_time() {
         let elapsed = started.elapsed();
         assert!(matches!(error, Error::Timeout(d) if d == Duration::from_millis(300)), "{error:?}");
         assert!(elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(3), "{elapsed:?}");
-        assert_eq!(stub.requests().len(), 1, "the request did arrive");
     })
     .await;
 }
@@ -101,11 +100,11 @@ async fn a_body_that_stalls_midway_times_out_on_time() {
 #[tokio::test]
 async fn a_body_dribbled_forever_times_out_on_time() {
     limit(async {
-        // One byte every 20 ms, forever: each read makes progress, only a deadline on the whole
+        // One byte every 10 ms, forever: each read makes progress, only a deadline on the whole
         // body ends it.
         let stub = Stub::raw(Raw::Dribble {
             head: head("200 OK", "transfer-encoding: chunked\r\n"),
-            every: Duration::from_millis(20),
+            every: Duration::from_millis(10),
         });
         let started = Instant::now();
         let error = gms(&stub, Duration::from_millis(400)).query_by_id("x").await.unwrap_err();

@@ -129,7 +129,7 @@ async fn a_client_that_never_reads_is_closed_and_forgotten_within_the_write_time
         }
     }
     wait_connections(&sim, 1).await;
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     // The other desktop is unaffected, and the closed one ends when it finally reads.
     assert!(watcher.system().is_frame_leading().await.is_ok());
     let ended = timeout(LIMIT, async {

@@ -735,7 +735,10 @@ impl Actor {
     }
 
     fn request(&mut self, conn: ConnId, frame: RequestFrame, step: &mut Step) {
+        // Security options and rate limits apply to the request whichever of its names it used
+        // (`voice.muteMicrophone` is `sipEndpoint.muteMicrophone`); answers repeat the name sent.
         let name = frame.request.name().to_owned();
+        let sent_name = frame.wire_name().to_owned();
         let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
         if !self.security.origins.allows(&origin, &name) {
             let message = if self.security.origins.is_accepted(&origin) {
@@ -743,18 +746,18 @@ impl Actor {
             } else {
                 format!("Error: the origin '{origin}' is not accepted.")
             };
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         let now = self.started.elapsed();
         match self.security.rate_limiter.check(&name, now) {
             RateDecision::Allowed => {}
             RateDecision::Refused(notice) => {
-                return self.answer(conn, Some(&name), frame.reference_id, Err(notice.message()));
+                return self.answer(conn, Some(&sent_name), frame.reference_id, Err(notice.message()));
             }
             RateDecision::Ignored => return,
         }
         let answer = self.dispatch(conn, &origin, &frame.request, step);
-        self.answer(conn, Some(&name), frame.reference_id, answer);
+        self.answer(conn, Some(&sent_name), frame.reference_id, answer);
     }
 
     fn dispatch(&mut self, conn: ConnId, origin: &str, request: &Request, step: &mut Step) -> Answer {
@@ -862,7 +865,7 @@ impl Actor {
             R::OutboundGetListOfCallResults(_) => ok(Some(json(self.outbound.call_results()))),
             R::OutboundSetCallResult(r) => self
                 .outbound
-                .set_call_result(&r.interaction_id, r.call_result)
+                .set_call_result(&r.interaction_id, r.call_result.value())
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
             R::OutboundGetCallResult(r) => {

@@ -311,7 +311,7 @@ async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_d
         assert_eq!((e.event_type.clone(), e.campaign.as_deref()), (Some(expected), Some("Offer of the Month")));
     }
     let campaigns = s.outbound().get_campaigns().await.unwrap();
-    assert_eq!(campaigns[0].state.as_deref(), Some("Started"));
+    assert_eq!(campaigns.list().unwrap()[0].state.as_deref(), Some("Started"));
 
     let record = sim.preview_record(cxwire_sim::PreviewMode::Pull, Some("Offer of the Month")).await.unwrap();
     assert!(matches!(s.outbound().get_preview_record("No Such Campaign").await, Err(Error::Rejected { .. })));
@@ -366,7 +366,7 @@ async fn configuration_options_and_the_seed_override_example() {
     let s = session(&sim).await;
     let plain = s.configuration().get_option("interaction.case-data.frame-color").await.unwrap();
     assert_eq!(
-        plain["interaction-workspace"]["interaction.case-data.frame-color"],
+        plain.sections().unwrap()["interaction-workspace"]["interaction.case-data.frame-color"],
         cxwire_model::scapi::types::OptionValue::Single("#FFBA00".into())
     );
     let id = sim
@@ -375,7 +375,7 @@ async fn configuration_options_and_the_seed_override_example() {
         .unwrap();
     let contextual = s.configuration().get_contextual_option("interaction.case-data.frame-color", id).await.unwrap();
     assert_eq!(
-        contextual["interaction-workspace"]["interaction.case-data.frame-color"],
+        contextual.sections().unwrap()["interaction-workspace"]["interaction.case-data.frame-color"],
         cxwire_model::scapi::types::OptionValue::Single("#FF008000".into())
     );
     match s.configuration().get_contextual_option("interaction.case-data.frame-color", "999").await {

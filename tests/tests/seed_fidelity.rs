@@ -77,6 +77,8 @@ fn schedule_options_take_one_spelling_of_desired_time() {
         &json!({"desiredTime": "2017-03-03T00:24:17.804Z", "desiredtime": "2017-03-03T00:24:17.804Z"}),
         "both `desiredTime` and `desiredtime`",
     );
+    // A null reads as absent (as for every option).
+    accepted(id, &json!({"phonenumber": "1", "desiredTime": null, "desiredtime": "2017-03-03T00:24:17.804Z"}));
     accepted("widgets/availability-options", &json!({"startDate": "2017-04-03T00:24:17.804Z", "timezone": "UTC"}));
 }
 

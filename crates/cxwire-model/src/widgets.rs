@@ -119,7 +119,13 @@ pub struct ScheduleOptions {
 /// The options of `CallbackService.schedule`.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(rename = "ScheduleOptions", extend("not" = { "required": ["desiredTime", "desiredtime"] }))]
+#[schemars(
+    rename = "ScheduleOptions",
+    extend("not" = {
+        "required": ["desiredTime", "desiredtime"],
+        "properties": { "desiredTime": { "type": "string" }, "desiredtime": { "type": "string" } }
+    })
+)]
 struct ScheduleOptionsWire {
     /// Form field `firstname`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -209,7 +209,7 @@ fn ws_failure(e: cxwire_ws::Error) -> Failure {
         cxwire_ws::Error::Rejected { .. }
         | cxwire_ws::Error::RateLimited { .. }
         | cxwire_ws::Error::Undecodable { .. } => Failure::failed(e.to_string()),
-        cxwire_ws::Error::WebSocket(_) | cxwire_ws::Error::Io(_) => {
+        cxwire_ws::Error::WebSocket(_) | cxwire_ws::Error::Io(_) | cxwire_ws::Error::HandshakeTimeout { .. } => {
             Failure::io(e.to_string()).hint("is a simulator or bridge running there? try `cxwire sim`")
         }
         _ => Failure::io(e.to_string()),
@@ -305,10 +305,16 @@ async fn sim(
         .page_addr(address(page_listen).await?)
         .start()
         .await
-        .map_err(|e| {
-            Failure::io(e.to_string()).hint(
-                "another simulator may be running: choose other ports with --listen, --http-listen, --page-listen",
-            )
+        .map_err(|e| match e {
+            cxwire_sim::SimError::NotLoopback { .. } => Failure::usage(e.to_string()),
+            e if e.to_string().to_ascii_lowercase().contains("address in use")
+                || e.to_string().to_ascii_lowercase().contains("address already in use") =>
+            {
+                Failure::io(e.to_string()).hint(
+                    "another simulator may be running: choose other ports with --listen, --http-listen, --page-listen",
+                )
+            }
+            e => Failure::io(e.to_string()),
         })?;
     println!("Service Client WebSocket: {}", sim.ws_url());
     println!("Workspace page (open in a browser): {}", sim.workspace_url());
@@ -339,8 +345,10 @@ async fn sim(
     Ok(())
 }
 
-fn connect_options() -> ConnectOptions {
-    ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() }
+/// No reconnection, and at most `handshake` for the connection to open.
+fn connect_options(handshake: Duration) -> ConnectOptions {
+    let websocket = cxwire_ws::WsSettings { handshake_timeout: handshake, ..cxwire_ws::WsSettings::default() };
+    ConnectOptions { reconnect: ReconnectPolicy::never(), websocket, ..ConnectOptions::default() }
 }
 
 async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> Result<(), Failure> {
@@ -356,15 +364,20 @@ async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> R
             }
         },
     };
-    let session = cxwire_ws::connect_with(url, connect_options()).await.map_err(ws_failure)?;
+    // `--timeout` bounds the whole call: the handshake, then the answer.
+    let started = tokio::time::Instant::now();
+    let timeout = Duration::from_secs(timeout);
+    let session = cxwire_ws::connect_with(url, connect_options(timeout)).await.map_err(ws_failure)?;
+    let timeout = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
     let raw = cxwire_model::scapi::Request::Raw(cxwire_model::scapi::RawRequest::new(request, parameters));
-    let data = session.call_request(raw, Some(Duration::from_secs(timeout))).await.map_err(ws_failure)?;
+    let data = session.call_request(raw, Some(timeout)).await.map_err(ws_failure)?;
     println!("{}", serde_json::to_string_pretty(&data.unwrap_or(Value::Null)).unwrap_or_default());
     Ok(())
 }
 
 async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
-    let session = cxwire_ws::connect_with(url, connect_options()).await.map_err(ws_failure)?;
+    let handshake = cxwire_ws::WsSettings::default().handshake_timeout;
+    let session = cxwire_ws::connect_with(url, connect_options(handshake)).await.map_err(ws_failure)?;
     let mut events = session.subscribe(topics).await.map_err(ws_failure)?;
     loop {
         tokio::select! {

@@ -422,3 +422,27 @@ async fn bridge_keeps_desktops_and_logs_their_agent_events_and_end() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn call_gives_up_within_its_timeout_on_a_server_that_never_answers_the_upgrade() {
+    // The kernel completes the TCP handshake from the listen backlog; nothing ever answers the
+    // WebSocket upgrade.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let out = cxwire(&["call", &url, "agent.get", "--timeout", "1"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no WebSocket handshake"), "{}", text(&out.stderr));
+    drop(listener);
+}
+
+#[test]
+fn sim_refuses_a_non_loopback_address_as_a_usage_error() {
+    for flag in ["--listen", "--http-listen", "--page-listen"] {
+        let out = cxwire(&["sim", flag, "0.0.0.0:0"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("loopback only") && !stderr.contains("another simulator"), "{flag}: {stderr}");
+    }
+}

@@ -143,11 +143,60 @@ impl UserDataPolicy {
             self.filter_read(data);
         }
     }
+
+    /// Removes the keys that may not be read from every `userData` object anywhere in a JSON
+    /// payload (an answer's `data`, an event frame): the one filter every path that returns
+    /// user data goes through, whatever the request or event, so that none can bypass it. The
+    /// values of the kept keys are attached data and are not searched further.
+    pub fn filter_json(&self, value: &mut serde_json::Value) {
+        let Some(keys) = &self.read_allowed else { return };
+        // Iterative, so hostile nesting cannot exhaust the stack.
+        let mut stack = vec![value];
+        while let Some(value) = stack.pop() {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, child) in map.iter_mut() {
+                        match child {
+                            serde_json::Value::Object(data) if key == "userData" => {
+                                data.retain(|k, _| keys.contains(k));
+                            }
+                            _ => stack.push(child),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_payloads_are_filtered_wherever_user_data_is() {
+        let policy = UserDataPolicy::unrestricted().with_read_allowed(["Public"]);
+        let mut value = serde_json::json!({
+            "event": "interaction",
+            "data": {"interaction": {"userData": {"Public": 1, "Secret": 2}}},
+            "list": [{"userData": {"Secret": {"userData": {"Secret": 3}}, "Public": {"userData": {"Secret": 4}}}}],
+        });
+        policy.filter_json(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "event": "interaction",
+                "data": {"interaction": {"userData": {"Public": 1}}},
+                // Kept values are attached data: not searched further.
+                "list": [{"userData": {"Public": {"userData": {"Secret": 4}}}}],
+            })
+        );
+        let mut untouched = serde_json::json!({"userData": {"Secret": 1}});
+        UserDataPolicy::unrestricted().filter_json(&mut untouched);
+        assert_eq!(untouched, serde_json::json!({"userData": {"Secret": 1}}));
+    }
 
     #[test]
     fn key_lists() {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod http;
+pub mod limits;
 pub mod options;
 pub mod outbound;
 pub mod page;
@@ -8,5 +9,6 @@ pub mod scenario;
 mod server;
 pub mod workspace;
 
+pub use limits::SimLimits;
 pub use outbound::PreviewMode;
 pub use server::{ConnectionInfo, RELAY_PATH, SimBuilder, SimConfig, SimControl, SimError, Simulator};

@@ -24,6 +24,8 @@
 //! | `POST /control/action` | one scenario action ([`Action`]), e.g. `{"action": "inboundCall", "ani": "+14155550123"}`: `200 {"interactionId": ...}` |
 //! | `POST /control/scenario` | a whole [`Scenario`], delays included: `200 {"created": [ids]}` |
 //!
+//! Every request must name the page's own address in `Host` (`127.0.0.1:<port>` or
+//! `localhost:<port>`), or it is answered 421 (a DNS-rebinding page cannot read the control API).
 //! Errors are `{"error": "..."}` with 400 (not JSON, or not an action: the message names the
 //! path), 409 (refused, e.g. an unknown toast), 415 (a `POST` that is not `application/json`),
 //! 403 (a `POST` from another page's origin: browsers cannot forge a JSON `POST` across origins
@@ -205,6 +207,15 @@ impl Shared {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path();
         let method = &parts.method;
+        // DNS rebinding: a page of another name that resolves to loopback reaches this server
+        // with its own name in `Host`. Only the simulator's own addresses are served.
+        let host = parts.headers.get(hyper::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !self.origins.iter().any(|o| o.strip_prefix("http://").is_some_and(|own| own.eq_ignore_ascii_case(host))) {
+            return error(
+                StatusCode::MISDIRECTED_REQUEST,
+                "the Host header must name the simulator's own address (127.0.0.1:<port> or localhost:<port>)",
+            );
+        }
         if *method == Method::POST {
             if let Some(origin) = parts.headers.get("origin")
                 && !self.origins.iter().any(|o| o.as_bytes() == origin.as_bytes())

@@ -14,6 +14,9 @@ use cxwire_policy::{RateDecision, SecurityOptions};
 use cxwire_ws::{AcceptedFrames, AcceptorConfig, FrameAcceptor, PeerInfo};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -21,6 +24,7 @@ use tokio::time::Instant;
 use cxwire_model::scapi::types::Campaign;
 use cxwire_model::scapi::{InteractionEvent, OutboundEvent, OutboundEventType};
 
+use crate::limits::SimLimits;
 use crate::options::OptionStore;
 use crate::outbound::{NewPreviewRecord, OutboundDesk, PreviewMode};
 use crate::page::{WebContent, WorkspacePageConfig};
@@ -48,6 +52,17 @@ pub enum SimError {
     /// The Workspace page could not start.
     #[error("cannot start the Workspace page: {0}")]
     Page(String),
+    /// A listener address is not loopback: the simulator has no authentication, so it listens
+    /// on loopback only.
+    #[error(
+        "{listener} address {addr} is not a loopback address: the simulator has no authentication and listens on loopback only (127.0.0.1 or ::1)"
+    )]
+    NotLoopback {
+        /// Which listener (`Service Client WebSocket`, `GMS / Engagement HTTP`, `Workspace page`).
+        listener: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+    },
 }
 
 /// The simulator's configuration; also readable from a JSON file ([`SimConfig::from_json`]):
@@ -76,6 +91,8 @@ pub struct SimConfig {
     pub http: crate::http::HttpSimConfig,
     /// The Workspace page for real browsers: the web content it embeds.
     pub workspace_page: WorkspacePageConfig,
+    /// Limits per connection and per desktop ([`SimLimits`]).
+    pub limits: SimLimits,
 }
 
 impl SimConfig {
@@ -90,7 +107,7 @@ impl SimConfig {
 }
 
 enum Input {
-    Connected { conn: ConnId, origin: Option<String>, relayed: bool, tx: mpsc::Sender<String> },
+    Connected { conn: ConnId, origin: Option<String>, relayed: bool, outbox: Outbox },
     Frame { conn: ConnId, text: String },
     Disconnected { conn: ConnId },
     Control(Control),
@@ -202,6 +219,12 @@ impl SimBuilder {
         self
     }
 
+    /// Limits per connection and per desktop.
+    pub fn limits(mut self, limits: SimLimits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
     /// The WebSocket listener's settings.
     pub fn websocket(mut self, websocket: AcceptorConfig) -> Self {
         self.config.websocket = websocket;
@@ -257,6 +280,25 @@ impl Simulator {
         page_addr: SocketAddr,
         config: SimConfig,
     ) -> Result<Self, SimError> {
+        for (listener, addr) in [("GMS / Engagement HTTP", http_addr), ("Workspace page", page_addr)] {
+            if !addr.ip().is_loopback() {
+                return Err(SimError::NotLoopback { listener, addr });
+            }
+        }
+        let ws_addrs: Vec<SocketAddr> =
+            tokio::net::lookup_host(ws_addr).await.map_err(|e| SimError::Bind(e.into()))?.collect();
+        if let Some(addr) = ws_addrs.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(SimError::NotLoopback { listener: "Service Client WebSocket", addr: *addr });
+        }
+        let origins_configured = config
+            .security
+            .keys()
+            .any(|k| k.trim_start_matches("service-client-api.") == "accepted-web-content-origins");
+        if !config.security.is_empty() && !origins_configured {
+            tracing::warn!(
+                "security options are set without service-client-api.accepted-web-content-origins: as in Agent Workspace, no origin is accepted"
+            );
+        }
         let security = if config.security.is_empty() {
             SecurityOptions::from_options([("accepted-web-content-origins", "*")])?
         } else {
@@ -266,7 +308,10 @@ impl Simulator {
             .await
             .map_err(|e| SimError::Http(e.to_string()))?;
         let page_listener = crate::page::bind(page_addr).await?;
-        let mut acceptor = FrameAcceptor::bind(ws_addr, config.websocket.clone()).await?;
+        let mut websocket = config.websocket.clone();
+        websocket.websocket.max_frame = config.limits.max_frame;
+        websocket.websocket.close_timeout = config.limits.close_timeout();
+        let mut acceptor = FrameAcceptor::bind(&ws_addrs[..], websocket).await?;
         let ws_addr = acceptor.local_addr();
         let (input, inputs) = mpsc::channel(1024);
         let control = SimControl { input: input.clone() };
@@ -280,8 +325,11 @@ impl Simulator {
             },
         )?;
         let page_origins = crate::page::origins(page.local_addr());
+        let limits = config.limits.clone();
         let actor = Actor {
-            workspace: Workspace::new(config.desktop),
+            workspace: Workspace::new(config.desktop).with_toast_limits(limits.toasts, limits.toast_bytes),
+            limits: limits.clone(),
+            origins_configured: origins_configured || config.security.is_empty(),
             options: config.options.unwrap_or_else(OptionStore::seed_example),
             outbound: OutboundDesk::new(),
             campaigns: BTreeMap::new(),
@@ -306,7 +354,7 @@ impl Simulator {
                 };
                 let conn = next_conn;
                 next_conn += 1;
-                tokio::spawn(connection(conn, frames, origin, relayed, input.clone()));
+                tokio::spawn(connection(conn, frames, origin, relayed, input.clone(), limits.clone()));
             }
         });
         Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
@@ -372,8 +420,8 @@ impl Simulator {
 
 /// The WebSocket path of the Workspace page's relay connections.
 pub const RELAY_PATH: &str = "/relay";
-/// The close code of a refused relay: policy violation.
-const POLICY_VIOLATION: u16 = 1008;
+/// The close code of a refused relay or a slow consumer: policy violation.
+const POLICY_VIOLATION: u16 = cxwire_ws::CLOSE_POLICY_VIOLATION;
 
 /// The origin a relay connection speaks for: `Ok(None)` for a direct connection, whose origin is
 /// its handshake's. A relay (path [`RELAY_PATH`]) must come from the Workspace page itself (its
@@ -413,6 +461,10 @@ pub struct ConnectionInfo {
     pub relayed: bool,
     /// The topics it subscribed to.
     pub topics: Vec<String>,
+    /// Frames waiting to be written to it (bounded by [`SimLimits`]).
+    pub queued_frames: usize,
+    /// Bytes waiting to be written to it (bounded by [`SimLimits`]).
+    pub queued_bytes: usize,
 }
 
 impl SimControl {
@@ -496,55 +548,102 @@ impl SimControl {
     }
 }
 
+/// What is queued for one connection, shared by the actor (which adds) and the connection's
+/// task (which writes and subtracts).
+#[derive(Debug, Default)]
+struct Queued {
+    frames: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+/// The actor's side of a connection's outgoing queue.
+struct Outbox {
+    tx: mpsc::UnboundedSender<String>,
+    queued: Arc<Queued>,
+    /// Tells the connection's task to close with a reason (policy violation).
+    close: Option<oneshot::Sender<String>>,
+}
+
 /// One WebSocket connection: frames in go to the actor, frames from the actor go out.
+///
+/// Backpressure: while more than the limits' `queuedFrames` / `queuedBytes` wait to be written,
+/// the peer's requests are not read (its own writes then wait), so that no answer is ever
+/// dropped. A peer that does not read at all is closed with 1008 once a write has waited
+/// `writeTimeoutMs`, or once the actor finds its queue over the slow-consumer limits.
 async fn connection(
     conn: ConnId,
     mut frames: AcceptedFrames,
     origin: Option<String>,
     relayed: bool,
     input: mpsc::Sender<Input>,
+    limits: SimLimits,
 ) {
-    let (tx, mut rx) = mpsc::channel::<String>(256);
-    if input.send(Input::Connected { conn, origin, relayed, tx }).await.is_err() {
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    let queued = Arc::new(Queued::default());
+    let (close, mut closing) = oneshot::channel::<String>();
+    let outbox = Outbox { tx, queued: Arc::clone(&queued), close: Some(close) };
+    if input.send(Input::Connected { conn, origin, relayed, outbox }).await.is_err() {
         return;
     }
-    loop {
+    let write_timeout = limits.write_timeout();
+    let reason: Option<String> = loop {
+        let may_read = limits.may_read(queued.frames.load(Ordering::Acquire), queued.bytes.load(Ordering::Acquire));
         tokio::select! {
-            frame = frames.next() => match frame {
+            biased;
+            reason = &mut closing => break reason.ok(),
+            out = rx.recv() => {
+                let Some(text) = out else { break None };
+                let written = tokio::time::timeout(write_timeout, async {
+                    let (mut count, mut bytes) = (1, text.len());
+                    frames.feed(text).await?;
+                    while count < WRITE_BATCH && let Ok(more) = rx.try_recv() {
+                        count += 1;
+                        bytes += more.len();
+                        frames.feed(more).await?;
+                    }
+                    frames.flush().await?;
+                    Ok::<_, cxwire_ws::Error>((count, bytes))
+                })
+                .await;
+                match written {
+                    Ok(Ok((count, bytes))) => {
+                        queued.frames.fetch_sub(count, Ordering::AcqRel);
+                        queued.bytes.fetch_sub(bytes, Ordering::AcqRel);
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(conn, error = %e, "connection failed");
+                        break None;
+                    }
+                    Err(_) => break Some(format!("slow consumer: a write waited {write_timeout:?} for the peer to read")),
+                }
+            }
+            frame = frames.next(), if may_read => match frame {
                 Some(Ok(text)) => {
                     if input.send(Input::Frame { conn, text }).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
                 Some(Err(e)) => {
                     tracing::debug!(conn, error = %e, "connection failed");
-                    break;
+                    break None;
                 }
-                None => break,
-            },
-            out = rx.recv() => match out {
-                Some(text) => {
-                    if frames.feed(text).await.is_err() {
-                        break;
-                    }
-                    while let Ok(more) = rx.try_recv() {
-                        if frames.feed(more).await.is_err() {
-                            break;
-                        }
-                    }
-                    if frames.flush().await.is_err() {
-                        break;
-                    }
-                }
-                None => break,
+                None => break None,
             },
         }
+    };
+    if let Some(reason) = reason {
+        tracing::warn!(conn, %reason, "closing a connection");
+        drop(rx);
+        let _ = tokio::time::timeout(limits.close_timeout(), frames.close_with(POLICY_VIOLATION, &reason)).await;
     }
     let _ = input.send(Input::Disconnected { conn }).await;
 }
 
+/// Most frames written in one flush.
+const WRITE_BATCH: usize = 64;
+
 struct Connection {
-    tx: mpsc::Sender<String>,
+    outbox: Outbox,
     origin: Option<String>,
     relayed: bool,
     /// Subscription id -> topics.
@@ -563,6 +662,9 @@ struct Actor {
     outbound: OutboundDesk,
     campaigns: BTreeMap<String, Campaign>,
     security: SecurityOptions,
+    limits: SimLimits,
+    /// Whether `accepted-web-content-origins` is set (or no security option at all).
+    origins_configured: bool,
     started: Instant,
     connections: BTreeMap<ConnId, Connection>,
     next_subscription: u64,
@@ -573,11 +675,13 @@ impl Actor {
     async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
         while let Some(input) = inputs.recv().await {
             let mut step = Step::default();
+            self.workspace.set_clock(self.started.elapsed());
             match input {
-                Input::Connected { conn, origin, relayed, tx } => {
+                Input::Connected { conn, origin, relayed, outbox } => {
+                    self.connections
+                        .insert(conn, Connection { outbox, origin, relayed, subscriptions: BTreeMap::new() });
                     let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
-                    let _ = tx.try_send(serde_json::to_string(&assign).unwrap_or_default());
-                    self.connections.insert(conn, Connection { tx, origin, relayed, subscriptions: BTreeMap::new() });
+                    self.send(conn, serde_json::to_string(&assign).unwrap_or_default());
                     self.workspace.frame_connected(conn, &mut step);
                 }
                 Input::Disconnected { conn } => {
@@ -615,6 +719,8 @@ impl Actor {
                         origin: c.origin.clone(),
                         relayed: c.relayed,
                         topics: c.subscriptions.values().flatten().cloned().collect(),
+                        queued_frames: c.outbox.queued.frames.load(Ordering::Acquire),
+                        queued_bytes: c.outbox.queued.bytes.load(Ordering::Acquire),
                     })
                     .collect();
                 let _ = reply.send(list);
@@ -622,6 +728,10 @@ impl Actor {
             Control::Interactions { reply } => {
                 let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
                 all.extend(self.outbound.interactions());
+                // The control API is reachable from a browser: it shows what web content may read.
+                for interaction in &mut all {
+                    self.security.user_data.filter_interaction(interaction);
+                }
                 let _ = reply.send(all);
             }
             Control::Campaign { name, change, mode, reply } => {
@@ -678,21 +788,33 @@ impl Actor {
         }
     }
 
+    /// Queues a frame for a connection. A connection whose queue is over the slow-consumer
+    /// limits is closed (1008) and forgotten, rather than buffered without end.
     fn send(&mut self, conn: ConnId, text: String) {
-        let full = match self.connections.get(&conn) {
-            Some(c) => c.tx.try_send(text).is_err(),
-            None => return,
-        };
-        if full {
-            // A peer that does not read its frames is dropped rather than buffered without end.
-            tracing::warn!(conn, "dropping a connection that does not keep up");
+        let Some(c) = self.connections.get_mut(&conn) else { return };
+        let queued = &c.outbox.queued;
+        let frames = queued.frames.fetch_add(1, Ordering::AcqRel) + 1;
+        let bytes = queued.bytes.fetch_add(text.len(), Ordering::AcqRel) + text.len();
+        if self.limits.is_slow(frames, bytes) {
+            let reason = format!("slow consumer: {frames} frames ({bytes} bytes) queued and not read");
+            if let Some(close) = c.outbox.close.take() {
+                let _ = close.send(reason);
+            }
             self.connections.remove(&conn);
+            return;
         }
+        let _ = c.outbox.tx.send(text);
     }
 
     fn answer(&mut self, conn: ConnId, request: Option<&str>, reference_id: Option<String>, answer: Answer) {
         let frame = match answer {
-            Ok(data) => AnswerFrame::success(request.unwrap_or_default(), reference_id, data),
+            Ok(mut data) => {
+                // Every answer passes the user-data read filter: no request can bypass it.
+                if let Some(data) = data.as_mut() {
+                    self.security.user_data.filter_json(data);
+                }
+                AnswerFrame::success(request.unwrap_or_default(), reference_id, data)
+            }
             Err(message) => AnswerFrame::failure(request, reference_id, message),
         };
         if let Ok(text) = serde_json::to_string(&frame) {
@@ -704,20 +826,54 @@ impl Actor {
         let message = match ClientMessage::decode(text) {
             Ok(message) => message,
             Err(e) => {
-                let (reference_id, request) = ClientMessage::salvage_ids(text);
                 tracing::debug!(conn, error = %e, "undecodable frame");
+                let (reference_id, request) = ClientMessage::salvage_ids(text);
                 if reference_id.is_some() {
                     self.answer(conn, request.as_deref(), reference_id, Err(format!("Error: {e}")));
+                } else if let Some(frame) = refusal_with_raw_reference(text, &e.to_string()) {
+                    // A referenceId that is not a string (or a frame cut short after it): the
+                    // answer echoes it as sent, so the peer can still match it.
+                    self.send(conn, frame);
                 }
                 return;
             }
         };
         match message {
             ClientMessage::Subscribe(f) => {
+                let topics: Vec<String> = f
+                    .topics
+                    .as_slice()
+                    .iter()
+                    .cloned()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let held = self.connections.get(&conn).map_or(0, |c| c.subscriptions.len());
+                let refusal = if topics.len() > self.limits.topics_per_subscription {
+                    Some(format!(
+                        "Error: a subscription may name at most {} topics; this one names {}.",
+                        self.limits.topics_per_subscription,
+                        topics.len()
+                    ))
+                } else if held >= self.limits.subscriptions {
+                    Some(format!(
+                        "Error: a connection may hold at most {} subscriptions; unsubscribe first.",
+                        self.limits.subscriptions
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = refusal {
+                    let answer = serde_json::json!({
+                        "referenceId": f.reference_id, "errorMessage": message,
+                        "userAgent": cxwire_model::scapi::SERVER_USER_AGENT, "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
+                    });
+                    return self.send(conn, answer.to_string());
+                }
                 let id = format!("sub-{}", self.next_subscription);
                 self.next_subscription += 1;
                 if let Some(c) = self.connections.get_mut(&conn) {
-                    c.subscriptions.insert(id.clone(), f.topics.as_slice().to_vec());
+                    c.subscriptions.insert(id.clone(), topics);
                 }
                 let answer = serde_json::json!({
                     "referenceId": f.reference_id, "subscriptionId": id,
@@ -740,12 +896,23 @@ impl Actor {
         let name = frame.request.name().to_owned();
         let sent_name = frame.wire_name().to_owned();
         let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
-        if !self.security.origins.allows(&origin, &name) {
-            let message = if self.security.origins.is_accepted(&origin) {
-                format!("Error: the origin '{origin}' may not use '{name}'.")
-            } else {
+        if !self.security.origins.is_accepted(&origin) {
+            let message = if self.origins_configured {
                 format!("Error: the origin '{origin}' is not accepted.")
+            } else {
+                format!(
+                    "Error: the origin '{origin}' is not accepted: security options are set without service-client-api.accepted-web-content-origins, so no origin is."
+                )
             };
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
+        }
+        if !is_request_name(&name) {
+            let message =
+                format!("Error: '{name}' is not a request name (expected namespace.method, e.g. agent.getState).");
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
+        }
+        if !self.security.origins.allows(&origin, &name) {
+            let message = format!("Error: the origin '{origin}' may not use '{name}'.");
             return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         let now = self.started.elapsed();
@@ -776,12 +943,7 @@ impl Actor {
             return answer;
         }
         if let Some(answer) = self.workspace.handle(conn, request, step) {
-            return match request {
-                Request::InteractionGetByInteractionId(_) | Request::InteractionGetInteractions(_) => {
-                    answer.map(|data| data.map(|d| self.filter_interactions(d)))
-                }
-                _ => answer,
-            };
+            return answer;
         }
         match request {
             Request::SystemGetAllowedServices(_) => match self.security.origins.allowed_services(origin) {
@@ -916,7 +1078,7 @@ impl Actor {
                 }
             }
             R::InteractionGetByInteractionId(r) if known(&self.outbound, &r.interaction_id) => {
-                ok(self.outbound.interaction(&r.interaction_id).map(|i| json(&i)))
+                ok(Some(self.outbound.interaction(&r.interaction_id).map_or(Value::Null, |i| json(&i))))
             }
             R::InteractionGetInteractions(_) => {
                 let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
@@ -941,32 +1103,10 @@ impl Actor {
         }
     }
 
-    /// Applies user-data.read-allowed to interactions in an answer.
-    fn filter_interactions(&self, data: Value) -> Value {
-        let filter = |value: Value| match serde_json::from_value::<Interaction>(value.clone()) {
-            Ok(mut i) => {
-                self.security.user_data.filter_interaction(&mut i);
-                serde_json::to_value(i).unwrap_or(value)
-            }
-            Err(_) => value,
-        };
-        match data {
-            Value::Array(items) => Value::Array(items.into_iter().map(filter).collect()),
-            Value::Null => Value::Null,
-            other => filter(other),
-        }
-    }
-
     fn publish(&mut self, step: Step) {
-        for mut event in step.events {
-            if let Event::Interaction(e) = &mut event
-                && let Some(i) = e.interaction.as_mut()
-            {
-                self.security.user_data.filter_interaction(i);
-            }
+        for event in step.events {
             let topic = event.topic().into_owned();
-            let frame = EventFrame { event, envelope: Envelope::server() };
-            let Ok(text) = serde_json::to_string(&frame) else { continue };
+            let Some(text) = self.event_text(event) else { continue };
             let targets: Vec<ConnId> =
                 self.connections.iter().filter(|(_, c)| c.watches(&topic)).map(|(id, _)| *id).collect();
             for conn in targets {
@@ -975,11 +1115,56 @@ impl Actor {
         }
         for (conn, event) in step.frame_events {
             let watches = self.connections.get(&conn).is_some_and(|c| c.watches("system"));
-            if watches && let Ok(text) = serde_json::to_string(&EventFrame { event, envelope: Envelope::server() }) {
+            if watches && let Some(text) = self.event_text(event) {
                 self.send(conn, text);
             }
         }
     }
+}
+
+impl Actor {
+    /// An event frame as sent, through the user-data read filter (the same function as answers).
+    fn event_text(&self, event: Event) -> Option<String> {
+        let frame = EventFrame { event, envelope: Envelope::server() };
+        if self.security.user_data.read_allowed().is_none() {
+            return serde_json::to_string(&frame).ok();
+        }
+        let mut value = serde_json::to_value(&frame).ok()?;
+        self.security.user_data.filter_json(&mut value);
+        serde_json::to_string(&value).ok()
+    }
+}
+
+/// `namespace.method`: two non-empty parts of letters and digits.
+fn is_request_name(name: &str) -> bool {
+    let part = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    name.split_once('.').is_some_and(|(ns, method)| part(ns) && part(method))
+}
+
+/// An answer refusing an undecodable frame whose `referenceId` is not a string (a number), or
+/// that was cut short after its `referenceId`: the id is echoed as sent.
+fn refusal_with_raw_reference(text: &str, error: &str) -> Option<String> {
+    let (reference, request) = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => {
+            let reference = map.get("referenceId").filter(|v| v.is_number() || v.is_string()).cloned();
+            (reference, map.get("request").and_then(Value::as_str).map(str::to_owned))
+        }
+        Ok(_) => (None, None),
+        Err(_) => (cxwire_model::scapi::salvage_reference_id(text).map(Value::String), None),
+    };
+    let message = if reference.as_ref().is_some_and(Value::is_number) {
+        "Error: referenceId must be a string.".to_owned()
+    } else {
+        format!("Error: {error}")
+    };
+    let mut answer = serde_json::json!({
+        "referenceId": reference?, "errorMessage": message,
+        "userAgent": cxwire_model::scapi::SERVER_USER_AGENT, "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
+    });
+    if let Some(request) = request {
+        answer["request"] = Value::String(request);
+    }
+    Some(answer.to_string())
 }
 
 fn push_interaction_events(step: &mut Step, events: Vec<InteractionEvent>) {

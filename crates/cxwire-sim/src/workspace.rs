@@ -3,6 +3,7 @@
 //! deterministic: every request gives an answer and the events it causes, in order.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use cxwire_model::scapi::types::{
     Agent, ApplicationMenuView, Contact, Direction, Interaction, InteractionState, Media, Party, RecordingState, State,
@@ -89,7 +90,11 @@ pub struct Workspace {
     media: BTreeMap<String, State>,
     interactions: BTreeMap<String, Tracked>,
     next_interaction: u64,
-    toasts: BTreeMap<String, ToastParameters>,
+    toasts: BTreeMap<String, OpenToast>,
+    /// Toasts open at once, and the largest parameters (bytes of JSON).
+    toast_limits: (usize, usize),
+    /// The simulator's clock: time since it started.
+    now: Duration,
     dialogs: BTreeSet<String>,
     views: BTreeMap<String, ApplicationMenuView>,
     next_id: u64,
@@ -99,6 +104,14 @@ pub struct Workspace {
     frames: Vec<ConnId>,
     last_active: Option<ConnId>,
     selected_case: Option<String>,
+}
+
+/// A toast on screen: its parameters, the frame that opened it, and when it closes by itself.
+#[derive(Debug)]
+struct OpenToast {
+    parameters: ToastParameters,
+    owner: ConnId,
+    closes_at: Option<Duration>,
 }
 
 /// The output of a step: the answer and the events (topic, payload) to publish, in order.
@@ -127,6 +140,8 @@ impl Workspace {
             interactions: BTreeMap::new(),
             next_interaction: 1,
             toasts: BTreeMap::new(),
+            toast_limits: (usize::MAX, usize::MAX),
+            now: Duration::ZERO,
             dialogs: BTreeSet::new(),
             views: BTreeMap::new(),
             next_id: 1,
@@ -170,6 +185,8 @@ impl Workspace {
     pub fn frame_disconnected(&mut self, conn: ConnId, step: &mut Step) {
         let was_leader = self.frames.first() == Some(&conn);
         self.frames.retain(|c| *c != conn);
+        // Its toasts go with it: nobody is left to receive their button clicks.
+        self.toasts.retain(|_, t| t.owner != conn);
         if self.last_active == Some(conn) {
             self.last_active = None;
         }
@@ -262,6 +279,26 @@ impl Workspace {
         id
     }
 
+    /// Limits the toasts: `count` open at once, each at most `bytes` of JSON parameters; past
+    /// either, `system.popupToast` is answered with an `errorMessage`.
+    #[must_use]
+    pub fn with_toast_limits(mut self, count: usize, bytes: usize) -> Self {
+        self.toast_limits = (count, bytes);
+        self
+    }
+
+    /// Sets the clock (time since the simulator started) and closes the toasts whose
+    /// `autoCloseTimeout` has passed.
+    pub fn set_clock(&mut self, now: Duration) {
+        self.now = now;
+        self.toasts.retain(|_, t| t.closes_at.is_none_or(|at| at > now));
+    }
+
+    /// The ids of the toasts on screen.
+    pub fn toast_ids(&self) -> Vec<String> {
+        self.toasts.keys().cloned().collect()
+    }
+
     /// The real-time connection changed (system event).
     pub fn realtime_connection(&mut self, state: RealtimeConnectionState, step: &mut Step) {
         step.events.push(Event::System(SystemEvent {
@@ -276,7 +313,7 @@ impl Workspace {
     /// # Errors
     /// No such toast, or no such button.
     pub fn click_toast_button(&mut self, toast: &str, button: u32, step: &mut Step) -> Result<(), String> {
-        let params = self.toasts.get(toast).ok_or_else(|| format!("Error: toast '{toast}' not found."))?;
+        let params = &self.toasts.get(toast).ok_or_else(|| format!("Error: toast '{toast}' not found."))?.parameters;
         let buttons = params.buttons.as_ref().map_or(0, Vec::len);
         if usize::try_from(button).map_or(true, |b| b >= buttons) {
             return Err(format!("Error: toast '{toast}' has {buttons} button(s); no button {button}."));
@@ -417,17 +454,36 @@ impl Workspace {
                 Ok(None)
             }
             Request::SystemPopupToast(r) => {
+                if let Err(message) = self.check_toast(&r.parameters) {
+                    return Some(Err(message));
+                }
+                let (count, _) = self.toast_limits;
+                if self.toasts.len() >= count {
+                    return Some(Err(format!("Error: {count} toasts are open, the most allowed; close one first.")));
+                }
                 let id = format!("wweCustomToast{}", self.take_id());
-                self.toasts.insert(id.clone(), r.parameters.clone());
+                let toast = OpenToast {
+                    parameters: r.parameters.clone(),
+                    owner: conn,
+                    closes_at: self.closes_at(&r.parameters),
+                };
+                self.toasts.insert(id.clone(), toast);
                 ok(&id)
             }
-            Request::SystemUpdateToast(r) => ok(&match self.toasts.get_mut(&r.id) {
-                Some(t) => {
-                    *t = r.parameters.clone();
-                    true
+            Request::SystemUpdateToast(r) => {
+                if let Err(message) = self.check_toast(&r.parameters) {
+                    return Some(Err(message));
                 }
-                None => false,
-            }),
+                let closes_at = self.closes_at(&r.parameters);
+                ok(&match self.toasts.get_mut(&r.id) {
+                    Some(t) => {
+                        t.parameters = r.parameters.clone();
+                        t.closes_at = closes_at;
+                        true
+                    }
+                    None => false,
+                })
+            }
             Request::SystemCloseToast(r) => ok(&self.toasts.remove(&r.id).is_some()),
             Request::SystemOpenDialog(r) => {
                 if r.url.is_empty() {
@@ -458,6 +514,21 @@ impl Workspace {
         let id = self.next_interaction.to_string();
         self.next_interaction += 1;
         id
+    }
+
+    /// Refuses toast parameters over the size limit.
+    fn check_toast(&self, parameters: &ToastParameters) -> Result<(), String> {
+        let (_, limit) = self.toast_limits;
+        let size = serde_json::to_vec(parameters).map_or(usize::MAX, |v| v.len());
+        if size > limit {
+            return Err(format!("Error: the toast parameters are {size} bytes; at most {limit} are allowed."));
+        }
+        Ok(())
+    }
+
+    /// When a toast with these parameters closes by itself.
+    fn closes_at(&self, parameters: &ToastParameters) -> Option<Duration> {
+        parameters.auto_close_timeout.filter(|ms| *ms > 0).map(|ms| self.now.saturating_add(Duration::from_millis(ms)))
     }
 
     fn take_id(&mut self) -> u64 {

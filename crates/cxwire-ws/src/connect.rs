@@ -97,7 +97,16 @@ impl WsConnector {
     }
 }
 
+/// Opens a connection: the TCP connection and the WebSocket upgrade, within the handshake
+/// timeout.
 async fn open(url: &str, settings: &WsSettings, origin: Option<&str>) -> Result<Transport, Error> {
+    let timeout = settings.handshake_timeout;
+    tokio::time::timeout(timeout, handshake(url, settings, origin))
+        .await
+        .unwrap_or_else(|_| Err(Error::HandshakeTimeout { url: url.to_owned(), timeout }))
+}
+
+async fn handshake(url: &str, settings: &WsSettings, origin: Option<&str>) -> Result<Transport, Error> {
     let mut request = url.into_client_request()?;
     if let Some(origin) = origin {
         let value = HeaderValue::from_str(origin)
@@ -123,7 +132,8 @@ impl Connector<Transport> for WsConnector {
 /// the default options.
 ///
 /// # Errors
-/// The first connection fails ([`Error::WebSocket`], [`Error::InvalidUrl`]).
+/// The first connection fails ([`Error::WebSocket`], [`Error::InvalidUrl`]) or takes longer than
+/// the handshake timeout ([`Error::HandshakeTimeout`], 10 s by default).
 pub async fn connect(url: &str) -> Result<Session, Error> {
     connect_with(url, ConnectOptions::default()).await
 }

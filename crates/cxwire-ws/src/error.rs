@@ -53,6 +53,35 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// The peer sent a message larger than [`WsSettings::max_frame`](crate::WsSettings): the
+    /// connection was closed with close code 1009 and this reason.
+    #[error("the peer sent a message of {size} bytes, over the limit of {limit} bytes (closed with 1009)")]
+    MessageTooBig {
+        /// The message size the peer announced.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An answer arrived larger than [`SessionConfig::max_frame`](crate::SessionConfig): it
+    /// was dropped unread, and the call fails with this error (the connection stays up).
+    #[error("the answer to `{request}` is {size} bytes, over the session's limit of {limit} bytes")]
+    AnswerTooLarge {
+        /// The request name.
+        request: String,
+        /// The answer frame's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The TCP connection and WebSocket upgrade took longer than
+    /// [`WsSettings::handshake_timeout`](crate::WsSettings).
+    #[error("no WebSocket handshake with `{url}` within {timeout:?}")]
+    HandshakeTimeout {
+        /// The URL.
+        url: String,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
     /// The WebSocket could not be opened or failed.
     #[error("WebSocket: {0}")]
     WebSocket(String),

@@ -13,7 +13,10 @@ pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
 pub use error::Error;
 pub use namespaces::{Agent, Auth, Configuration, Email, Interaction, MediaNs, Messenger, Outbound, System, Voice};
 pub use session::{ConnectionState, DEFAULT_CALL_TIMEOUT, Session, SessionConfig, Subscription, SubscriptionItem};
-pub use transport::{DEFAULT_MAX_FRAME, FrameTransport, MemoryTransport, WsFrames, WsSettings, memory_pair};
+pub use transport::{
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, DEFAULT_MAX_FRAME, FrameTransport, MemoryTransport, WsFrames,
+    WsSettings, memory_pair,
+};
 
 /// The model crate, re-exported: requests, answers, events and types.
 pub use cxwire_model as model;

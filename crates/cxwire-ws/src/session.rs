@@ -18,7 +18,7 @@ use std::time::Duration;
 use cxwire_model::connects::ConnectsMessage;
 use cxwire_model::scapi::{
     AnswerData, AnswerOutcome, EventFrame, Failure, RateLimitNotice, RawRequest, Request, Route, ServiceRequest,
-    WorkspaceMessage, decode_answer,
+    WorkspaceMessage, decode_answer, salvage_reference_id,
 };
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use serde_json::Value;
@@ -35,11 +35,16 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SessionConfig {
     /// How long a call waits for its answer (default 10 s).
     pub call_timeout: Duration,
-    /// Largest frame sent or accepted (default 1 MiB); larger incoming frames are dropped.
+    /// Largest frame sent or accepted (default 16 MiB, [`DEFAULT_MAX_FRAME`]). A larger request
+    /// fails with [`Error::FrameTooLarge`] before it is sent; a larger incoming answer fails its
+    /// call with [`Error::AnswerTooLarge`], a larger event is dropped (with a warning), and the
+    /// connection stays up. Frames over the WebSocket limit ([`WsSettings::max_frame`](crate::WsSettings))
+    /// end the connection instead (close code 1009).
     pub max_frame: usize,
     /// Events buffered per subscriber before it is told it lagged (default 256).
     pub subscriber_buffer: usize,
-    /// Frames queued towards the driver before callers wait (default 1024).
+    /// Frames queued towards the driver before callers wait (default 1024); a caller waits at
+    /// most until its call's deadline.
     pub command_buffer: usize,
     /// The `userAgent` sent (default `WWE Client`, as the vendor library).
     pub user_agent: String,
@@ -106,6 +111,14 @@ impl<T: Send + 'static> Connector<T> for Once {
 
 /// An answer frame, as received, for the caller to decode.
 type AnswerText = Result<String, Error>;
+
+/// Why a command could not be handed to the driver.
+enum Enqueue {
+    /// The session has ended.
+    Closed,
+    /// The driver's queue stayed full until the call's deadline.
+    Late,
+}
 
 enum Command {
     Request {
@@ -317,15 +330,36 @@ impl Session {
         // The driver enforces the deadline (one timer for all calls, not one per call).
         let deadline = tokio::time::Instant::now() + timeout;
         let (reply, answer) = oneshot::channel();
-        self.inner
-            .commands
-            .send(Command::Request { id, text, deadline, reply })
-            .await
-            .map_err(|_| Error::Disconnected)?;
-        match answer.await {
-            Ok(Err(Error::Timeout { .. })) => Err(Error::Timeout { request: name.to_owned(), timeout }),
+        let timed_out = || Error::Timeout { request: name.to_owned(), timeout };
+        self.enqueue(Command::Request { id, text, deadline, reply }, deadline).await.map_err(|e| match e {
+            Enqueue::Closed => Error::Disconnected,
+            Enqueue::Late => timed_out(),
+        })?;
+        // The driver fails the call at its deadline; the caller's own bound covers a call
+        // still queued behind a write the peer does not take.
+        let Ok(answer) = tokio::time::timeout_at(deadline, answer).await else { return Err(timed_out()) };
+        match answer {
+            Ok(Err(Error::Timeout { .. })) => Err(timed_out()),
+            Ok(Err(Error::AnswerTooLarge { size, limit, .. })) => {
+                Err(Error::AnswerTooLarge { request: name.to_owned(), size, limit })
+            }
             Ok(result) => result,
             Err(_) => Err(Error::Disconnected),
+        }
+    }
+
+    /// Hands a command to the driver; when its queue is full, waits no later than `deadline`.
+    async fn enqueue(&self, command: Command, deadline: tokio::time::Instant) -> Result<(), Enqueue> {
+        match self.inner.commands.try_send(command) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Enqueue::Closed),
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                match tokio::time::timeout_at(deadline, self.inner.commands.send(command)).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(_)) => Err(Enqueue::Closed),
+                    Err(_) => Err(Enqueue::Late),
+                }
+            }
         }
     }
 
@@ -349,14 +383,18 @@ impl Session {
         let (reply, done) = oneshot::channel();
         let timeout = self.inner.config.call_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
-        self.inner
-            .commands
-            .send(Command::Subscribe { topics: topics.clone(), subscriber, deadline, reply })
+        self.enqueue(Command::Subscribe { topics: topics.clone(), subscriber, deadline, reply }, deadline)
             .await
-            .map_err(|_| Error::Disconnected)?;
+            .map_err(|e| match e {
+                Enqueue::Closed => Error::Disconnected,
+                Enqueue::Late => Error::Timeout { request: "subscribe".to_owned(), timeout },
+            })?;
         // Dropped on failure, which releases the subscriber again.
         let subscription = Subscription { id, topics, rx, lagged, control: self.inner.control.clone() };
-        match done.await {
+        let Ok(done) = tokio::time::timeout_at(deadline, done).await else {
+            return Err(Error::Timeout { request: "subscribe".to_owned(), timeout });
+        };
+        match done {
             Ok(Ok(())) => Ok(subscription),
             Ok(Err(Error::Timeout { .. })) => Err(Error::Timeout { request: "subscribe".to_owned(), timeout }),
             Ok(Err(e)) => Err(e),
@@ -538,13 +576,18 @@ impl Driver {
                     self.announce(ConnectionState::GaveUp);
                     break;
                 };
-                if !self.wait_disconnected(delay).await {
+                if self.while_disconnected(tokio::time::sleep(delay)).await.is_none() {
                     self.announce(ConnectionState::GaveUp);
                     return self.drain_closed().await;
                 }
-                match connector.connect().await {
-                    Ok(t) => transport = Some(t),
-                    Err(e) => tracing::debug!(error = %e, attempt, "reconnection failed"),
+                // Calls made while the connection is being re-established fail at once too.
+                match self.while_disconnected(connector.connect()).await {
+                    None => {
+                        self.announce(ConnectionState::GaveUp);
+                        return self.drain_closed().await;
+                    }
+                    Some(Ok(t)) => transport = Some(t),
+                    Some(Err(e)) => tracing::debug!(error = %e, attempt, "reconnection failed"),
                 }
             }
         }
@@ -556,16 +599,15 @@ impl Driver {
         let _ = self.states.send(state);
     }
 
-    /// While disconnected: calls fail at once, subscriptions are recorded for the next
-    /// connection. Returns false when the session is closed.
-    async fn wait_disconnected(&mut self, delay: Duration) -> bool {
-        let sleep = tokio::time::sleep(delay);
-        tokio::pin!(sleep);
+    /// While disconnected, until `until` completes: calls fail at once, subscriptions are
+    /// recorded for the next connection. Returns `None` when the session is closed.
+    async fn while_disconnected<F: Future>(&mut self, until: F) -> Option<F::Output> {
+        tokio::pin!(until);
         loop {
             tokio::select! {
-                () = &mut sleep => return true,
+                output = &mut until => return Some(output),
                 command = self.commands.recv() => match command {
-                    None | Some(Command::Close) => return false,
+                    None | Some(Command::Close) => return None,
                     Some(Command::Request { reply, .. }) => { let _ = reply.send(Err(Error::Disconnected)); }
                     Some(Command::Subscribe { topics, subscriber, reply, .. }) => {
                         self.add_subscriber(&topics, subscriber);
@@ -627,15 +669,10 @@ impl Driver {
             self.send_subscribe(wanted, None, deadline, &mut out);
         }
         loop {
-            if !out.is_empty() {
-                for text in out.drain(..) {
-                    if let Err(e) = transport.feed(text).await {
-                        return End::Lost(e.to_string());
-                    }
-                }
-                if let Err(e) = transport.flush().await {
-                    return End::Lost(e.to_string());
-                }
+            if !out.is_empty()
+                && let Err(end) = self.write_out(transport, &mut out).await
+            {
+                return end;
             }
             if let Some(&(first, _)) = self.deadlines.first()
                 && armed.is_none_or(|at| first < at)
@@ -682,6 +719,67 @@ impl Driver {
                         tokio::task::yield_now().await;
                     }
                 },
+            }
+        }
+    }
+
+    /// Writes the queued frames. While the peer does not take them (its side applies
+    /// backpressure), its frames are still read and answers routed, and deadlines still expire:
+    /// two peers that both wait for the other to read never deadlock.
+    async fn write_out<T: FrameTransport>(&mut self, transport: &mut T, out: &mut Vec<String>) -> Result<(), End> {
+        enum Step {
+            Written,
+            Incoming(String),
+            Expired,
+            Failed(String),
+        }
+        let mut queue = std::mem::take(out).into_iter();
+        let mut next = queue.next();
+        loop {
+            let expiry = self.deadlines.first().map(|&(at, _)| at);
+            let mut timer = expiry.map(|at| Box::pin(tokio::time::sleep_until(at)));
+            let step = std::future::poll_fn(|cx| {
+                loop {
+                    if let Some(text) = next.take() {
+                        match Pin::new(&mut *transport).poll_ready(cx) {
+                            Poll::Ready(Ok(())) => {
+                                if let Err(e) = Pin::new(&mut *transport).start_send(text) {
+                                    return Poll::Ready(Step::Failed(e.to_string()));
+                                }
+                                next = queue.next();
+                                continue;
+                            }
+                            Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e.to_string())),
+                            Poll::Pending => {
+                                next = Some(text);
+                                break;
+                            }
+                        }
+                    }
+                    match Pin::new(&mut *transport).poll_flush(cx) {
+                        Poll::Ready(Ok(())) => return Poll::Ready(Step::Written),
+                        Poll::Ready(Err(e)) => return Poll::Ready(Step::Failed(e.to_string())),
+                        Poll::Pending => break,
+                    }
+                }
+                if let Some(timer) = timer.as_mut()
+                    && timer.as_mut().poll(cx).is_ready()
+                {
+                    return Poll::Ready(Step::Expired);
+                }
+                match Pin::new(&mut *transport).poll_next(cx) {
+                    Poll::Ready(Some(Ok(text))) => Poll::Ready(Step::Incoming(text)),
+                    Poll::Ready(Some(Err(e))) => Poll::Ready(Step::Failed(e.to_string())),
+                    Poll::Ready(None) => Poll::Ready(Step::Failed("the peer closed the connection".to_owned())),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            match step {
+                Step::Written => return Ok(()),
+                Step::Incoming(text) => self.incoming(text),
+                Step::Expired => self.expire(tokio::time::Instant::now()),
+                Step::Failed(reason) => return Err(End::Lost(reason)),
             }
         }
     }
@@ -834,7 +932,17 @@ impl Driver {
 
     fn incoming(&mut self, text: String) {
         if text.len() > self.max_frame {
-            tracing::warn!(len = text.len(), limit = self.max_frame, "dropped an oversized frame");
+            let (size, limit) = (text.len(), self.max_frame);
+            // An answer to a call fails that call; anything else is dropped.
+            if let Some(id) = salvage_reference_id(&text).and_then(|r| r.parse::<u64>().ok())
+                && let Some(Pending::Call(reply, deadline)) = self.take_call(id)
+            {
+                tracing::warn!(size, limit, "an answer exceeds the session's frame limit");
+                self.deadlines.remove(&(deadline, id));
+                let _ = reply.send(Err(Error::AnswerTooLarge { request: String::new(), size, limit }));
+                return;
+            }
+            tracing::warn!(size, limit, "dropped an oversized frame");
             return;
         }
         // The hot path: an answer to a call goes to its caller as received, decoded there.
@@ -849,7 +957,18 @@ impl Driver {
             return;
         }
         match WorkspaceMessage::decode(&text) {
-            Err(e) => tracing::warn!(error = %e, "dropped an undecodable frame"),
+            Err(e) => {
+                // A broken answer (garbage, truncated) whose referenceId can still be read fails
+                // its call as undecodable rather than leaving it to time out.
+                if let Some(id) = salvage_reference_id(&text).and_then(|r| r.parse::<u64>().ok())
+                    && let Some(Pending::Call(reply, deadline)) = self.take_call(id)
+                {
+                    self.deadlines.remove(&(deadline, id));
+                    let _ = reply.send(Ok(text));
+                    return;
+                }
+                tracing::warn!(error = %e, "dropped an undecodable frame");
+            }
             Ok(WorkspaceMessage::FrameId(f)) => self.frame_id.store(f.frame_id.saturating_add(1), Ordering::Release),
             Ok(WorkspaceMessage::Event(frame)) => self.dispatch(frame),
             Ok(WorkspaceMessage::Answer(answer)) => {
@@ -887,6 +1006,11 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Removes and returns the pending call `id` (not a subscription).
+    fn take_call(&mut self, id: u64) -> Option<Pending> {
+        if matches!(self.pending.get(&id), Some(Pending::Call(..))) { self.pending.remove(&id) } else { None }
     }
 
     fn dispatch(&mut self, frame: EventFrame) {

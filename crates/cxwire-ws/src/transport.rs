@@ -8,14 +8,15 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures_util::{Sink, Stream};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
 use crate::Error;
 
@@ -32,21 +33,36 @@ impl<T> FrameTransport for T where
 {
 }
 
-/// The default largest frame accepted or sent: 1 MiB.
-pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+/// The default largest frame accepted or sent: 16 MiB (a desktop's user data can be large;
+/// the seeds set no limit).
+pub const DEFAULT_MAX_FRAME: usize = 16 << 20;
+
+/// The WebSocket close code for a message larger than the receiver's limit (RFC 6455: 1009).
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+/// The WebSocket close code for a policy violation (RFC 6455: 1008).
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 
 /// WebSocket settings shared by `connect` and the acceptor.
 #[derive(Clone, Debug)]
 pub struct WsSettings {
-    /// Largest text frame accepted; larger ones are refused (the connection is closed with
-    /// "message too big" by the WebSocket layer).
+    /// Largest message read from the peer (default [`DEFAULT_MAX_FRAME`]). A larger one is not
+    /// read: the connection is closed with close code 1009 ("message too big") and a reason,
+    /// the stream ends with [`Error::MessageTooBig`], and what the peer still sends is drained
+    /// for up to `close_timeout` so that the peer reads the close frame instead of a reset.
     pub max_frame: usize,
-    /// How often to ping an otherwise idle peer.
+    /// How often to ping an otherwise idle peer (default 15 s).
     pub ping_interval: Duration,
-    /// How long without any traffic (pong included) before the peer is considered gone.
+    /// How long without any traffic (pong included) before the peer is considered gone
+    /// (default 45 s).
     pub idle_timeout: Duration,
-    /// Read buffer size per connection; small buffers keep idle connections cheap.
+    /// Read buffer size per connection; small buffers keep idle connections cheap (default 4 KiB).
     pub read_buffer: usize,
+    /// Longest time [`connect`](crate::connect) (and each reconnection) may take for the TCP
+    /// connection and the WebSocket upgrade together (default 10 s); past it the attempt fails
+    /// with [`Error::HandshakeTimeout`].
+    pub handshake_timeout: Duration,
+    /// Longest time spent closing a connection after a limit was hit (default 2 s).
+    pub close_timeout: Duration,
 }
 
 impl Default for WsSettings {
@@ -56,6 +72,8 @@ impl Default for WsSettings {
             ping_interval: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(45),
             read_buffer: 4 * 1024,
+            handshake_timeout: Duration::from_secs(10),
+            close_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -78,13 +96,34 @@ pub struct WsFrames<S> {
     last_seen: Instant,
     idle_timeout: Duration,
     ping_pending: bool,
+    close_timeout: Duration,
+    /// Set once a limit was hit: the connection is being closed.
+    closing: Option<Box<Closing>>,
+}
+
+/// A connection being closed because the peer sent a message over the limit.
+struct Closing {
+    /// The close frame, until it is handed to the WebSocket layer.
+    frame: Option<CloseFrame>,
+    flushed: bool,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// The error the stream ends with, until it is returned.
+    error: Option<Error>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsFrames<S> {
     pub(crate) fn new(inner: WebSocketStream<S>, settings: &WsSettings) -> Self {
         let mut ping = tokio::time::interval_at(Instant::now() + settings.ping_interval, settings.ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Self { inner, ping, last_seen: Instant::now(), idle_timeout: settings.idle_timeout, ping_pending: false }
+        Self {
+            inner,
+            ping,
+            last_seen: Instant::now(),
+            idle_timeout: settings.idle_timeout,
+            ping_pending: false,
+            close_timeout: settings.close_timeout,
+            closing: None,
+        }
     }
 
     /// Closes the connection with a close frame of `code` (e.g. 1008, policy violation) and
@@ -93,12 +132,62 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsFrames<S> {
     /// # Errors
     /// The connection failed before the close handshake ended.
     pub async fn close_with(mut self, code: u16, reason: &str) -> Result<(), Error> {
-        let mut end = reason.len().min(123);
-        while !reason.is_char_boundary(end) {
-            end -= 1;
+        self.inner.close(Some(close_frame(code, reason))).await.map_err(Error::from)
+    }
+
+    /// Starts closing after the peer sent a message of `size` bytes over the limit.
+    fn too_big(&mut self, size: usize, limit: usize) {
+        let reason = format!("message of {size} bytes exceeds the limit of {limit} bytes");
+        tracing::warn!(size, limit, "closing a connection whose peer sent an oversized message");
+        self.closing = Some(Box::new(Closing {
+            frame: Some(close_frame(CLOSE_MESSAGE_TOO_BIG, &reason)),
+            flushed: false,
+            deadline: Box::pin(tokio::time::sleep(self.close_timeout)),
+            error: Some(Error::MessageTooBig { size, limit }),
+        }));
+    }
+
+    /// Sends the close frame, drains what the peer still sends (so that closing the socket
+    /// does not reset it before the peer reads the close frame), then ends the stream with the
+    /// error. Bounded by the close timeout.
+    fn poll_closing(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<String, Error>>> {
+        let Some(closing) = self.closing.as_mut() else { return Poll::Ready(None) };
+        if closing.error.is_none() {
+            return Poll::Ready(None);
         }
-        let frame = CloseFrame { code: CloseCode::from(code), reason: reason[..end].to_owned().into() };
-        self.inner.close(Some(frame)).await.map_err(Error::from)
+        let expired = closing.deadline.as_mut().poll(cx).is_ready();
+        let mut done = expired;
+        if !done && let Some(frame) = closing.frame.take() {
+            match Pin::new(&mut self.inner).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {
+                    if Pin::new(&mut self.inner).start_send(Message::Close(Some(frame))).is_err() {
+                        done = true;
+                    }
+                }
+                Poll::Ready(Err(_)) => done = true,
+                Poll::Pending => {
+                    closing.frame = Some(frame);
+                    return Poll::Pending;
+                }
+            }
+        }
+        if !done && !closing.flushed {
+            match Pin::new(&mut self.inner).poll_flush(cx) {
+                Poll::Ready(Ok(())) => closing.flushed = true,
+                Poll::Ready(Err(_)) => done = true,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let mut buf = [0u8; 8192];
+        while !done {
+            let mut read = ReadBuf::new(&mut buf);
+            match Pin::new(self.inner.get_mut()).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) if !read.filled().is_empty() => {}
+                Poll::Ready(_) => done = true,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(closing.error.take().map(Err))
     }
 
     fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
@@ -129,6 +218,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsFrames<S> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if this.closing.is_some() {
+            return this.poll_closing(cx);
+        }
         if let Err(e) = this.poll_keepalive(cx) {
             return Poll::Ready(Some(Err(e)));
         }
@@ -136,6 +228,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsFrames<S> {
             let Some(message) = ready!(Pin::new(&mut this.inner).poll_next(cx)) else {
                 return Poll::Ready(None);
             };
+            if let Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size })) = message {
+                this.too_big(size, max_size);
+                return this.poll_closing(cx);
+            }
             this.last_seen = Instant::now();
             match message {
                 Ok(Message::Text(text)) => return Poll::Ready(Some(Ok(text.as_str().to_owned()))),
@@ -169,6 +265,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<String> for WsFrames<S> {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         Pin::new(&mut self.inner).poll_close(cx).map_err(Error::from)
     }
+}
+
+/// A close frame of `code` with `reason` cut to the 123 bytes a close frame can carry.
+fn close_frame(code: u16, reason: &str) -> CloseFrame {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    CloseFrame { code: CloseCode::from(code), reason: reason[..end].to_owned().into() }
 }
 
 type Reserve = Pin<Box<dyn Future<Output = Result<mpsc::OwnedPermit<String>, mpsc::error::SendError<()>>> + Send>>;

@@ -189,8 +189,21 @@ async fn the_acceptor_serves_the_bridge_and_yields_sessions_with_origin_and_quer
     let frame: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(frame, json!({"cxwire": "connects", "detail": {"request": "sendDtmf", "dtmf": "1234"}}));
 
-    // An oversized frame is refused: the WebSocket layer closes that connection.
+    // An oversized frame is refused: the connection is closed with 1009 and a reason (not
+    // reset), and the session ends with the typed error.
     let mut states = session.connection_states();
     bridge.send(Message::text("x".repeat(128 * 1024))).await.unwrap();
-    assert!(matches!(state(&mut states).await, ConnectionState::Disconnected { .. }));
+    match state(&mut states).await {
+        ConnectionState::Disconnected { reason } => assert!(reason.contains("over the limit of 65536"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let close = loop {
+        match timeout(LIMIT, bridge.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), cxwire_ws::CLOSE_MESSAGE_TOO_BIG);
+    assert!(close.reason.contains("exceeds the limit of 65536 bytes"), "{}", close.reason);
 }

@@ -882,6 +882,53 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The `referenceId` of a frame that may be broken (truncated, or garbage after its first
+/// keys): the top level is read leniently, key by key, up to the first fault. A string id is
+/// returned as its text, a numeric one as its digits. `None` when the frame is an event, or no
+/// `referenceId` comes before the fault. For attributing a broken answer to its call; never
+/// for accepting a frame.
+pub fn salvage_reference_id(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut found = None;
+    while b.get(i) == Some(&b'"') {
+        let (start, end, escaped, next) = scan_string(b, i)?;
+        let key = if escaped {
+            serde_json::from_str::<String>(text.get(i..next)?).ok()?
+        } else {
+            text.get(start..end)?.to_owned()
+        };
+        i = skip_ws(b, next);
+        if b.get(i) != Some(&b':') {
+            break;
+        }
+        i = skip_ws(b, i + 1);
+        let Some(after) = skip_value(b, i) else { break };
+        let value = text.get(i..after)?;
+        match key.as_str() {
+            "event" if !matches!(value, "null" | "\"\"") => return None,
+            "referenceId" if found.is_none() => {
+                found = match serde_json::from_str::<Value>(value) {
+                    Ok(Value::String(id)) => Some(id),
+                    Ok(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+        i = skip_ws(b, after);
+        if b.get(i) != Some(&b',') {
+            break;
+        }
+        i = skip_ws(b, i + 1);
+    }
+    found
+}
+
 fn scan_route(text: &str) -> Option<Route<'_>> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
@@ -1086,6 +1133,38 @@ impl RateLimitNotice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_answer_still_names_its_reference_id() {
+        for (text, expected) in [
+            (r#"{"request":"agent.get","referenceId":"7","data":{"employeeId":"e"#, Some("7")),
+            (r#"{"referenceId":"7", "data": <html>"#, Some("7")),
+            (r#"{"referenceId":12,"data":"#, Some("12")),
+            (r#"{"refer\u0065nceId":"8","data":["#, Some("8")),
+            (r#"{"data":{"x":"#, None),
+            (r#"{"event":"agent","referenceId":"9","data":"#, None),
+            (r#"{"event":null,"referenceId":"9","data":"#, Some("9")),
+            (r#"{"referenceId":{"a":1},"data":1}"#, None),
+            ("nonsense", None),
+            ("", None),
+        ] {
+            assert_eq!(salvage_reference_id(text).as_deref(), expected, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+        /// On any prefix of a well-formed answer, the salvage never panics and never names
+        /// another id than the frame's.
+        #[test]
+        fn salvage_never_names_a_wrong_id(id in "[a-z0-9]{1,8}", cut in 0usize..200) {
+            let text = format!(r#"{{"request":"agent.get","referenceId":"{id}","data":{{"employeeId":"e","n":[1,2,{{"x":null}}]}}}}"#);
+            let prefix = &text[..cut.min(text.len())];
+            if let Some(found) = salvage_reference_id(prefix) {
+                proptest::prop_assert_eq!(found, id);
+            }
+        }
+    }
 
     #[test]
     fn route_scans_the_top_level_only() {

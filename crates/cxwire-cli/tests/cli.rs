@@ -393,7 +393,7 @@ async fn bridge_keeps_desktops_and_logs_their_agent_events_and_end() {
     let bridge_ws = format!("{}/ws?agent=emp1", bridge_origin.replacen("http://", "ws://", 1));
 
     let sim = cxwire_sim::Simulator::builder()
-        .security("accepted-web-content-origins", format!("{bridge_origin} (agent.*)"))
+        .security("accepted-web-content-origins", format!("{bridge_origin} (agent.*, interaction.*)"))
         .start()
         .await
         .unwrap();

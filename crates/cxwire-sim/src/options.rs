@@ -9,8 +9,9 @@
 //! - an option name without a section reads the `interaction-workspace` section
 //!   ([`DEFAULT_SECTION`]); `Section/option` reads another section;
 //! - `*` is a wildcard only at the end of a word: `voice.*`, `voice.auto*`, `sipendpoint.*`,
-//!   `CustomAPI/test.*`; an asterisk anywhere else (`*.mark-done`, `* auto`, `*`) is refused
-//!   with an [`OptionError::InvalidPattern`];
+//!   `CustomAPI/test.*`, and `CustomAPI/*` for every option of a section (the vendor's sample
+//!   page asks `MySection/*`); a leading asterisk (`*.mark-done`, `* auto`, `*`) or one inside a
+//!   word is refused with an [`OptionError::InvalidPattern`];
 //! - the answer groups the matching options by section, as in the seed's samples:
 //!   `{"interaction-workspace": {"voice.auto-answer": "false"}, "CustomSection": {...}}`;
 //! - `getContextualOption` applies the overrides named by the interaction's user data: the
@@ -147,7 +148,10 @@ impl OptionPattern {
         if option.is_empty() {
             return Err(fault(PatternFault::EmptyOption));
         }
-        if option.starts_with('*') {
+        // `Section/*` (every option of a section, as the vendor's sample page asks) is a word
+        // ending in `*`; only a leading `*` is refused (`*`, `*.mark-done`).
+        let whole_section = pattern.contains('/') && option == "*";
+        if option.starts_with('*') && !whole_section {
             return Err(fault(PatternFault::WildcardAtStart));
         }
         let (name, wildcard) = match option.strip_suffix('*') {
@@ -464,7 +468,10 @@ mod tests {
         assert_eq!(fault("voice.**"), PatternFault::WildcardNotAtEnd);
         assert_eq!(fault("Custom*/x"), PatternFault::WildcardInSection);
         assert_eq!(fault("CustomAPI/"), PatternFault::EmptyOption);
-        assert_eq!(fault("CustomAPI/*"), PatternFault::WildcardAtStart);
+        assert_eq!(fault("CustomAPI/*x"), PatternFault::WildcardAtStart);
+        assert_eq!(fault("CustomAPI/**"), PatternFault::WildcardAtStart);
+        let all = OptionPattern::parse("CustomAPI/*").unwrap();
+        assert!(all.wildcard && all.name.is_empty() && all.matches("anything"));
         assert_eq!(fault("/x"), PatternFault::EmptySection);
     }
 

@@ -107,7 +107,7 @@ impl SimConfig {
 }
 
 enum Input {
-    Connected { conn: ConnId, origin: Option<String>, relayed: bool, outbox: Outbox },
+    Connected { conn: ConnId, peer: Peer, outbox: Outbox },
     Frame { conn: ConnId, text: String },
     Disconnected { conn: ConnId },
     Control(Control),
@@ -338,6 +338,7 @@ impl Simulator {
             connections: BTreeMap::new(),
             next_subscription: 1,
             jwt_counter: 0,
+            jwt: None,
         };
         let actor_task = tokio::spawn(actor.run(inputs));
         let accept_task = tokio::spawn(async move {
@@ -354,7 +355,9 @@ impl Simulator {
                 };
                 let conn = next_conn;
                 next_conn += 1;
-                tokio::spawn(connection(conn, frames, origin, relayed, input.clone(), limits.clone()));
+                let tab = peer.query.get("tab").filter(|t| !t.is_empty() && t.len() <= 128).cloned();
+                let peer = Peer { origin, relayed, tab };
+                tokio::spawn(connection(conn, frames, peer, input.clone(), limits.clone()));
             }
         });
         Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
@@ -548,6 +551,16 @@ impl SimControl {
     }
 }
 
+/// Who a connection speaks for.
+struct Peer {
+    /// The origin the security options are checked against.
+    origin: Option<String>,
+    /// Whether it is an iframe relayed by the Workspace page.
+    relayed: bool,
+    /// The browser tab it is in (`tab` query parameter): frames of one tab share leadership.
+    tab: Option<String>,
+}
+
 /// What is queued for one connection, shared by the actor (which adds) and the connection's
 /// task (which writes and subtracts).
 #[derive(Debug, Default)]
@@ -573,8 +586,7 @@ struct Outbox {
 async fn connection(
     conn: ConnId,
     mut frames: AcceptedFrames,
-    origin: Option<String>,
-    relayed: bool,
+    peer: Peer,
     input: mpsc::Sender<Input>,
     limits: SimLimits,
 ) {
@@ -582,7 +594,7 @@ async fn connection(
     let queued = Arc::new(Queued::default());
     let (close, mut closing) = oneshot::channel::<String>();
     let outbox = Outbox { tx, queued: Arc::clone(&queued), close: Some(close) };
-    if input.send(Input::Connected { conn, origin, relayed, outbox }).await.is_err() {
+    if input.send(Input::Connected { conn, peer, outbox }).await.is_err() {
         return;
     }
     let write_timeout = limits.write_timeout();
@@ -646,6 +658,8 @@ struct Connection {
     outbox: Outbox,
     origin: Option<String>,
     relayed: bool,
+    /// Whether its origin is accepted (`accepted-web-content-origins`).
+    accepted: bool,
     /// Subscription id -> topics.
     subscriptions: BTreeMap<String, Vec<String>>,
 }
@@ -669,7 +683,14 @@ struct Actor {
     connections: BTreeMap<ConnId, Connection>,
     next_subscription: u64,
     jwt_counter: u64,
+    /// The token `auth.getJwtToken` returns while it is valid, and when it expires.
+    jwt: Option<(JwtToken, Instant)>,
 }
+
+/// How long a simulated JWT is valid.
+const JWT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
+/// A token this close to expiring is renewed.
+const JWT_RENEW_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Actor {
     async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
@@ -677,16 +698,23 @@ impl Actor {
             let mut step = Step::default();
             self.workspace.set_clock(self.started.elapsed());
             match input {
-                Input::Connected { conn, origin, relayed, outbox } => {
+                Input::Connected { conn, peer: Peer { origin, relayed, tab }, outbox } => {
+                    // A page of an origin that is not accepted gets nothing: no frame id, no
+                    // place among the frames, no events (its requests are refused).
+                    let accepted = self.security.origins.is_accepted(origin.as_deref().unwrap_or("null"));
                     self.connections
-                        .insert(conn, Connection { outbox, origin, relayed, subscriptions: BTreeMap::new() });
-                    let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
-                    self.send(conn, serde_json::to_string(&assign).unwrap_or_default());
-                    self.workspace.frame_connected(conn, &mut step);
+                        .insert(conn, Connection { outbox, origin, relayed, accepted, subscriptions: BTreeMap::new() });
+                    if accepted {
+                        let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
+                        self.send(conn, serde_json::to_string(&assign).unwrap_or_default());
+                        self.workspace.frame_connected(conn, tab.as_deref(), &mut step);
+                    }
                 }
                 Input::Disconnected { conn } => {
-                    self.connections.remove(&conn);
-                    self.workspace.frame_disconnected(conn, &mut step);
+                    let was_frame = self.connections.remove(&conn).is_none_or(|c| c.accepted);
+                    if was_frame {
+                        self.workspace.frame_disconnected(conn, &mut step);
+                    }
                 }
                 Input::Frame { conn, text } => self.frame(conn, &text, &mut step),
                 Input::Control(control) => self.control(control, &mut step),
@@ -774,14 +802,22 @@ impl Actor {
                         self.outbound.queue_pull_record(record);
                         Ok(id)
                     }
-                    None => self
-                        .outbound
-                        .receive(record)
-                        .map(|events| {
-                            push_interaction_events(step, events);
-                            id
-                        })
-                        .map_err(|e| e.to_string()),
+                    None => {
+                        let received = self.outbound.receive(record).and_then(|mut events| {
+                            // A direct push record goes straight to preview: the Workspace
+                            // accepts it itself (its invitation offers no ACCEPT).
+                            if mode == PreviewMode::DirectPush {
+                                events.extend(self.outbound.accept(&id)?);
+                            }
+                            Ok(events)
+                        });
+                        received
+                            .map(|events| {
+                                self.push_record_events(step, events);
+                                id
+                            })
+                            .map_err(|e| e.to_string())
+                    }
                 };
                 let _ = reply.send(result);
             }
@@ -849,7 +885,11 @@ impl Actor {
                     .into_iter()
                     .collect();
                 let held = self.connections.get(&conn).map_or(0, |c| c.subscriptions.len());
-                let refusal = if topics.len() > self.limits.topics_per_subscription {
+                let origin =
+                    self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
+                let refusal = if let Some(message) = self.topic_refusal(&origin, &topics) {
+                    Some(message)
+                } else if topics.len() > self.limits.topics_per_subscription {
                     Some(format!(
                         "Error: a subscription may name at most {} topics; this one names {}.",
                         self.limits.topics_per_subscription,
@@ -950,17 +990,31 @@ impl Actor {
                 Some(list) => Ok(Some(Value::from(list))),
                 None => Err(format!("Error: the origin '{origin}' is not accepted.")),
             },
+            // The seed: a still-valid token is returned; a new one only once it has expired.
             Request::AuthGetJwtToken(_) => {
-                self.jwt_counter += 1;
-                let token = JwtToken {
-                    jwt_token: format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzaW0tYWdlbnQiLCJuIjo{}.c2lt", self.jwt_counter)
-                        .into(),
-                    expiration: "2099-01-01T00:00:00.000Z".to_owned(),
+                let now = Instant::now();
+                let token = match &self.jwt {
+                    Some((token, expires)) if *expires > now + JWT_RENEW_MARGIN => token.clone(),
+                    _ => {
+                        self.jwt_counter += 1;
+                        let expiration = chrono::Utc::now() + JWT_LIFETIME;
+                        let token = JwtToken {
+                            jwt_token: format!(
+                                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzaW0tYWdlbnQiLCJuIjo{}.c2lt",
+                                self.jwt_counter
+                            )
+                            .into(),
+                            expiration: expiration.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                        };
+                        self.jwt = Some((token.clone(), now + JWT_LIFETIME));
+                        token
+                    }
                 };
                 Ok(Some(serde_json::to_value(token).unwrap_or(Value::Null)))
             }
             Request::MessengerBroadcastMessage(r) => {
-                step.events.push(Event::Messenger { channel: r.channel.clone(), message: Some(r.message.clone()) });
+                let event = Event::Messenger { channel: r.channel.clone(), message: Some(r.message.clone()) };
+                step.to_others.push((conn, event));
                 Ok(None)
             }
             Request::Raw(r) => Err(format!("Error: unknown request '{}'.", r.name)),
@@ -995,11 +1049,24 @@ impl Actor {
             R::OutboundGetCampaigns(_) => ok(Some(json(&self.campaigns.values().cloned().collect::<Vec<_>>()))),
             R::OutboundGetPreviewRecord(r) => match self.outbound.get_preview_record(&r.campaign_name) {
                 Ok(events) => {
-                    push_interaction_events(step, events);
+                    self.push_record_events(step, events);
                     ok(None)
                 }
                 Err(e) => err(e),
             },
+            // A pushed record's invitation (INVITED, capabilities ACCEPT and DECLINE).
+            R::InteractionAccept(r) if self.outbound.record(&r.interaction_id).is_some() => {
+                match self.outbound.accept(&r.interaction_id) {
+                    Ok(events) => {
+                        self.push_record_events(step, events);
+                        ok(None)
+                    }
+                    Err(e) => err(e),
+                }
+            }
+            R::InteractionReject(r) if self.outbound.record(&r.interaction_id).is_some() => {
+                self.outbound_events(|d| d.decline(&r.interaction_id), step)
+            }
             R::OutboundCallPreviewRecord(r) => {
                 let call = self.workspace.allocate_interaction_id();
                 match self.outbound.call(&r.interaction_id, r.record_handle, &call, now_ms) {
@@ -1089,6 +1156,22 @@ impl Actor {
         })
     }
 
+    /// Publishes a record's events; when the record reaches preview, `RECORDS_RETRIEVED`
+    /// follows with its chained records (as the seed's sample shows, on a previewing record).
+    fn push_record_events(&self, step: &mut Step, events: Vec<InteractionEvent>) {
+        let previewing: Vec<String> = events
+            .iter()
+            .filter(|e| e.event_type == Some(cxwire_model::scapi::InteractionEventType::Previewing))
+            .filter_map(|e| e.interaction.as_ref().and_then(|i| i.interaction_id.clone()))
+            .collect();
+        push_interaction_events(step, events);
+        for id in previewing {
+            if let Ok(retrieved) = self.outbound.records_retrieved(&id) {
+                step.events.push(Event::Interaction(retrieved));
+            }
+        }
+    }
+
     fn outbound_events(
         &mut self,
         f: impl FnOnce(&mut OutboundDesk) -> Result<Vec<InteractionEvent>, crate::outbound::OutboundError>,
@@ -1113,6 +1196,19 @@ impl Actor {
                 self.send(conn, text.clone());
             }
         }
+        for (sender, event) in step.to_others {
+            let topic = event.topic().into_owned();
+            let Some(text) = self.event_text(event) else { continue };
+            let targets: Vec<ConnId> = self
+                .connections
+                .iter()
+                .filter(|(id, c)| **id != sender && c.watches(&topic))
+                .map(|(id, _)| *id)
+                .collect();
+            for conn in targets {
+                self.send(conn, text.clone());
+            }
+        }
         for (conn, event) in step.frame_events {
             let watches = self.connections.get(&conn).is_some_and(|c| c.watches("system"));
             if watches && let Some(text) = self.event_text(event) {
@@ -1123,6 +1219,34 @@ impl Actor {
 }
 
 impl Actor {
+    /// Why `origin` may not subscribe to `topics`, if it may not: an origin that is not
+    /// accepted subscribes to nothing, and an accepted one only to the topics of namespaces
+    /// it may send some request of (`agent` needs an `agent.*` request, `interaction` and
+    /// `markdone` an `interaction.*` one, `messenger:<channel>` a `messenger.*` one, ...).
+    /// Topics the simulator does not know publish nothing and are allowed to accepted origins.
+    fn topic_refusal(&self, origin: &str, topics: &[String]) -> Option<String> {
+        let Some(allowed) = self.security.origins.allowed_services(origin) else {
+            return Some(format!("Error: the origin '{origin}' is not accepted."));
+        };
+        for topic in topics {
+            let namespace = match topic.as_str() {
+                "agent" => "agent.",
+                "interaction" | "markdone" => "interaction.",
+                "media" => "media.",
+                "outbound" => "outbound.",
+                "system" => "system.",
+                t if t.starts_with("messenger:") => "messenger.",
+                _ => continue,
+            };
+            if !allowed.iter().any(|r| r.starts_with(namespace)) {
+                return Some(format!(
+                    "Error: the origin '{origin}' may not subscribe to '{topic}': it may use no {namespace}* request."
+                ));
+            }
+        }
+        None
+    }
+
     /// An event frame as sent, through the user-data read filter (the same function as answers).
     fn event_text(&self, event: Event) -> Option<String> {
         let frame = EventFrame { event, envelope: Envelope::server() };

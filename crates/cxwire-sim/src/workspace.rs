@@ -101,9 +101,25 @@ pub struct Workspace {
     microphone_muted: bool,
     speaker_muted: bool,
     /// Frames in order of arrival: the first is the leader.
-    frames: Vec<ConnId>,
-    last_active: Option<ConnId>,
+    /// Browser tabs in order of arrival, each with its frames: the first tab leads. Leadership
+    /// and activity are properties of the tab (the seed), shared by all its web contents.
+    tabs: Vec<(TabKey, Vec<ConnId>)>,
+    last_active: Option<TabKey>,
     selected_case: Option<String>,
+}
+
+/// A browser tab of the Workspace: named by the page (the relay's `tab` query parameter), or a
+/// connection's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TabKey {
+    Named(String),
+    Own(ConnId),
+}
+
+impl TabKey {
+    fn of(conn: ConnId, tab: Option<&str>) -> Self {
+        tab.map_or(Self::Own(conn), |t| Self::Named(t.to_owned()))
+    }
 }
 
 /// A toast on screen: its parameters, the frame that opened it, and when it closes by itself.
@@ -121,6 +137,8 @@ pub struct Step {
     pub events: Vec<Event>,
     /// System events addressed to one frame only (frame states).
     pub frame_events: Vec<(ConnId, Event)>,
+    /// Events for every frame but one (a messenger broadcast goes "to other web applications").
+    pub to_others: Vec<(ConnId, Event)>,
 }
 
 impl Workspace {
@@ -144,10 +162,13 @@ impl Workspace {
             now: Duration::ZERO,
             dialogs: BTreeSet::new(),
             views: BTreeMap::new(),
-            next_id: 1,
+            // One counter for toasts and dialogs, from 0: the vendor's sample page expects its first
+            // toast to be `wweCustomToast0` and its dialog, opened next, `wweCustomDialog1` (the
+            // seed's example id).
+            next_id: 0,
             microphone_muted: false,
             speaker_muted: false,
-            frames: Vec::new(),
+            tabs: Vec::new(),
             last_active: None,
             selected_case: None,
         }
@@ -171,44 +192,61 @@ impl Workspace {
     // ------------------------------------------------------------------------------------------
     // Frames and their leadership.
 
-    /// A frame connected: the first one leads, the others follow.
-    pub fn frame_connected(&mut self, conn: ConnId, step: &mut Step) {
-        self.frames.push(conn);
+    /// A frame connected, in browser tab `tab` (`None`: a tab of its own, as a direct WebSocket
+    /// connection is). The frames of the first tab lead, the others follow.
+    pub fn frame_connected(&mut self, conn: ConnId, tab: Option<&str>, step: &mut Step) {
+        let key = TabKey::of(conn, tab);
+        match self.tabs.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, frames)) => frames.push(conn),
+            None => self.tabs.push((key.clone(), vec![conn])),
+        }
         // A frame that loads is where the agent is working.
-        self.last_active = Some(conn);
-        let state = if self.frames.len() == 1 { FrameState::Leading } else { FrameState::Following };
+        self.last_active = Some(key);
+        let state = if self.is_leader(conn) { FrameState::Leading } else { FrameState::Following };
         step.frame_events.push((conn, frame_event(state)));
     }
 
-    /// A frame left: if it led, an election runs (NEGOTIATING for all, then the oldest remaining
-    /// frame leads).
+    /// A frame left: when it was the last frame of the leading tab, an election runs
+    /// (NEGOTIATING for all, then the frames of the oldest remaining tab lead).
     pub fn frame_disconnected(&mut self, conn: ConnId, step: &mut Step) {
-        let was_leader = self.frames.first() == Some(&conn);
-        self.frames.retain(|c| *c != conn);
+        let was_leader = self.is_leader(conn);
+        for (_, frames) in &mut self.tabs {
+            frames.retain(|c| *c != conn);
+        }
+        let before = self.tabs.len();
+        self.tabs.retain(|(_, frames)| !frames.is_empty());
+        let tab_gone = self.tabs.len() < before;
         // Its toasts go with it: nobody is left to receive their button clicks.
         self.toasts.retain(|_, t| t.owner != conn);
-        if self.last_active == Some(conn) {
+        if let Some(active) = &self.last_active
+            && !self.tabs.iter().any(|(k, _)| k == active)
+        {
             self.last_active = None;
         }
-        if was_leader && !self.frames.is_empty() {
-            for frame in &self.frames {
+        if was_leader && tab_gone && !self.tabs.is_empty() {
+            let all: Vec<ConnId> = self.tabs.iter().flat_map(|(_, f)| f.iter().copied()).collect();
+            for frame in &all {
                 step.frame_events.push((*frame, frame_event(FrameState::Negotiating)));
             }
-            for (n, frame) in self.frames.iter().enumerate() {
-                let state = if n == 0 { FrameState::Leading } else { FrameState::Following };
-                step.frame_events.push((*frame, frame_event(state)));
+            for frame in all {
+                let state = if self.is_leader(frame) { FrameState::Leading } else { FrameState::Following };
+                step.frame_events.push((frame, frame_event(state)));
             }
         }
     }
 
-    /// Marks a frame as the last active one: the agent worked in it (`system.triggerActivity`).
-    /// Queries are not activity.
+    /// Marks a frame's tab as the last active one: the agent worked in it
+    /// (`system.triggerActivity`). Queries are not activity.
     pub fn touch(&mut self, conn: ConnId) {
-        self.last_active = Some(conn);
+        self.last_active = self.tab_of(conn).cloned();
+    }
+
+    fn tab_of(&self, conn: ConnId) -> Option<&TabKey> {
+        self.tabs.iter().find(|(_, frames)| frames.contains(&conn)).map(|(k, _)| k)
     }
 
     fn is_leader(&self, conn: ConnId) -> bool {
-        self.frames.first() == Some(&conn)
+        self.tabs.first().is_some_and(|(_, frames)| frames.contains(&conn))
     }
 
     // ------------------------------------------------------------------------------------------
@@ -401,8 +439,9 @@ impl Workspace {
 
             Request::InteractionAccept(r) => self.accept(&r.interaction_id, step),
             Request::InteractionReject(r) => self.reject(&r.interaction_id, step),
+            // An unknown id answers `data: null` (the seed: "Interaction | null"), not no data.
             Request::InteractionGetByInteractionId(r) => {
-                Ok(self.interactions.get(&r.interaction_id).map(|t| to_value(&t.wire)))
+                Ok(Some(self.interactions.get(&r.interaction_id).map_or(Value::Null, |t| to_value(&t.wire))))
             }
             Request::InteractionGetInteractions(_) => ok(&self.interactions()),
             Request::InteractionSetUserData(r) => self.set_user_data(&r.interaction_id, &r.key_values, step),
@@ -448,7 +487,9 @@ impl Workspace {
             Request::SystemIsFrameFollowing(_) => ok(&(!self.is_leader(conn))),
             Request::SystemIsFrameNegotiating(_) => ok(&false),
             Request::SystemIsFrameLeadingOrNegotiating(_) => ok(&self.is_leader(conn)),
-            Request::SystemIsLastActiveFrame(_) => ok(&(self.last_active == Some(conn))),
+            Request::SystemIsLastActiveFrame(_) => {
+                ok(&(self.last_active.is_some() && self.last_active.as_ref() == self.tab_of(conn)))
+            }
             Request::SystemTriggerActivity(_) => {
                 self.touch(conn);
                 Ok(None)

@@ -117,10 +117,19 @@ fn seed_wildcards_allowed() {
 }
 
 #[test]
+fn the_vendor_samples_query_with_a_whole_section_is_answered() {
+    let s = store();
+    let a = s.get_option(&many(&["voice.*", "CustomAPI/*"])).unwrap();
+    let a = serde_json::to_value(&a).unwrap();
+    assert_eq!(a["CustomAPI"], json!({"other": "3", "test.one": "1", "test.two": "2"}), "{a}");
+    assert!(a["interaction-workspace"]["voice.auto-answer"].is_string(), "{a}");
+}
+
+#[test]
 fn seed_wildcards_refused() {
     let s = store();
     for pattern in
-        ["*.mark-done", "* mark-done", "* auto", "*", "voice.*.x", "voice.**", "Custom*/test.*", "CustomAPI/*", ""]
+        ["*.mark-done", "* mark-done", "* auto", "*", "voice.*.x", "voice.**", "Custom*/test.*", "CustomAPI/*x", ""]
     {
         let err = s.get_option(&pattern.into()).unwrap_err();
         assert!(matches!(&err, OptionError::InvalidPattern { pattern: p, .. } if p == pattern), "{pattern}");
@@ -288,7 +297,7 @@ fn store_from_a_config_file() {
 
 proptest! {
     /// Any accepted pattern has at most one `*`, at the very end, after at least one character
-    /// of option name; no pattern panics.
+    /// of option name, or is `Section/*` (a whole section); no pattern panics.
     #[test]
     fn accepted_patterns_obey_the_rule(pattern in "[a-zA-Z./* -]{0,12}") {
         match OptionPattern::parse(&pattern) {
@@ -296,7 +305,7 @@ proptest! {
                 let option = pattern.split_once('/').map_or(pattern.as_str(), |(_, o)| o);
                 prop_assert!(!p.name.contains('*'));
                 prop_assert!(!p.section.contains('*'));
-                prop_assert!(!p.name.is_empty());
+                prop_assert!(!p.name.is_empty() || (option == "*" && pattern.contains('/')));
                 prop_assert_eq!(p.wildcard, option.ends_with('*'));
             }
             Err(OptionError::InvalidPattern { pattern: p, .. }) => prop_assert_eq!(p, pattern),

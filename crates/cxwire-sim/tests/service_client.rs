@@ -319,6 +319,10 @@ async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_d
     s.outbound().get_preview_record("Offer of the Month").await.unwrap();
     assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Added, InteractionState::Previewing));
     assert_eq!(interaction_event(&mut calls).await, (InteractionEventType::Previewing, InteractionState::Previewing));
+    assert_eq!(
+        interaction_event(&mut calls).await,
+        (InteractionEventType::RecordsRetrieved, InteractionState::Previewing)
+    );
 
     let fields = s.outbound().get_record_fields(record.clone()).await.unwrap();
     assert!(!fields.is_empty());

@@ -209,6 +209,6 @@ fn errors_name_the_message_and_the_path() {
 fn absent_fields_are_not_emitted() {
     use cxwire_model::scapi::types::{Interaction, ToastParameters};
     assert_eq!(serde_json::to_string(&Interaction::default()).unwrap(), "{}");
-    let toast = ToastParameters { title: "Hi".into(), ..Default::default() };
-    assert_eq!(serde_json::to_string(&toast).unwrap(), r#"{"title":"Hi"}"#);
+    let toast = ToastParameters { title: "Hi".into(), icon_url: "https://x/i.png".into(), ..Default::default() };
+    assert_eq!(serde_json::to_string(&toast).unwrap(), r#"{"title":"Hi","iconUrl":"https://x/i.png"}"#);
 }

@@ -142,6 +142,7 @@ pub(crate) async fn run(out: Printer) -> Result<(), Failure> {
     shift.out.step("A toast with buttons is shown and clicked");
     let toast = ToastParameters {
         title: "Callback requested".into(),
+        icon_url: "https://crm.example/icons/callback.png".into(),
         message: Some("Call the customer back at 15:30?".into()),
         buttons: Some(vec!["Accept".into(), "Decline".into()]),
         ..ToastParameters::default()

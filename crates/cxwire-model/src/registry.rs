@@ -103,6 +103,7 @@ impl SchemaEntry {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestType {
     name: &'static str,
+    documented_name: Option<&'static str>,
     parameters: &'static [&'static str],
     required: usize,
     request_schema: fn() -> Schema,
@@ -115,6 +116,7 @@ impl RequestType {
     pub(crate) const fn of<R: ServiceRequest>() -> Self {
         Self {
             name: R::NAME,
+            documented_name: R::DOCUMENTED_NAME,
             parameters: R::PARAMETER_NAMES,
             required: R::REQUIRED_PARAMETERS,
             request_schema: request_schema::<R>,
@@ -130,6 +132,9 @@ impl RequestType {
 pub struct RequestInfo {
     /// The wire name.
     pub name: &'static str,
+    /// The name the seed documents where it differs (`voice.muteMicrophone` for
+    /// `sipEndpoint.muteMicrophone`); accepted like the wire name.
+    pub documented_name: Option<&'static str>,
     /// The documented parameter names, in order.
     pub parameters: &'static [&'static str],
     /// How many leading parameters are required.
@@ -138,7 +143,12 @@ pub struct RequestInfo {
 
 /// Every request the model knows, in catalog order.
 pub fn requests() -> impl Iterator<Item = RequestInfo> {
-    REQUEST_TYPES.iter().map(|r| RequestInfo { name: r.name, parameters: r.parameters, required: r.required })
+    REQUEST_TYPES.iter().map(|r| RequestInfo {
+        name: r.name,
+        documented_name: r.documented_name,
+        parameters: r.parameters,
+        required: r.required,
+    })
 }
 
 /// Every message kind, requests and answers in catalog order, then the rest.
@@ -360,6 +370,12 @@ pub fn entries() -> Vec<SchemaEntry> {
     };
     add("connects/click-to-act", "click-to-act", schema_of::<connects::ClickToAct>, decode_connects_click_to_act);
     add(
+        "connects/custom-event",
+        "integrationapi | CIClickToAct",
+        schema_of::<connects::ConnectsCustomEvent>,
+        decode_connects_custom_event,
+    );
+    add(
         "connects/agent-state-change",
         "agentStateChange",
         schema_of::<connects::AgentStateChange>,
@@ -481,11 +497,22 @@ struct AnswerSchema<T> {
     envelope: EnvelopeFields,
 }
 
+/// The schema of a request's `request` field: its wire name, or either of its two names.
+fn request_name_schema<R: ServiceRequest>() -> Value {
+    match R::DOCUMENTED_NAME {
+        None => json!({ "const": R::NAME }),
+        Some(documented) => json!({
+            "description": format!("`{}` (sent by the published library) or `{documented}` (as documented)", R::NAME),
+            "enum": [R::NAME, documented],
+        }),
+    }
+}
+
 fn request_schema<R: ServiceRequest>() -> Schema {
     let schema = schema_of::<RequestSchema<R>>();
     patch(schema, |obj| {
         obj.insert("title".into(), json!(format!("{} request", R::NAME)));
-        set_property(obj, "request", json!({ "const": R::NAME }));
+        set_property(obj, "request", request_name_schema::<R>());
         if R::REQUIRED_PARAMETERS > 0 {
             require(obj, "parameters");
         }
@@ -496,7 +523,7 @@ fn answer_schema<R: ServiceRequest>() -> Schema {
     let schema = schema_of::<AnswerSchema<R::Response>>();
     patch(schema, |obj| {
         obj.insert("title".into(), json!(format!("{} answer", R::NAME)));
-        set_property(obj, "request", json!({ "const": R::NAME }));
+        set_property(obj, "request", request_name_schema::<R>());
         // A frame with parameters is a request, never an answer.
         obj.insert("not".into(), json!({ "required": ["parameters"] }));
     })
@@ -665,7 +692,7 @@ fn decode_answer<R: ServiceRequest>(text: &str) -> Result<Decoded, DecodeError> 
     let WorkspaceMessage::Answer(frame) = WorkspaceMessage::decode(text)? else {
         return Err(wrong_kind("not an answer frame"));
     };
-    if frame.request.as_deref().is_some_and(|name| name != R::NAME) {
+    if frame.request.as_deref().is_some_and(|name| !R::is_named(name)) {
         return Err(wrong_kind("an answer to another request"));
     }
     let mut json = serde_json::to_value(&frame).unwrap_or(Value::Null);
@@ -731,6 +758,11 @@ fn decode_connects_click_to_act(text: &str) -> Result<Decoded, DecodeError> {
         m @ connects::ConnectsMessage::ClickToAct(_) => Ok(decoded(&m).with_typed(format!("{m:#?}"))),
         _ => Err(wrong_kind("not a click-to-act payload")),
     }
+}
+
+fn decode_connects_custom_event(text: &str) -> Result<Decoded, DecodeError> {
+    let event = connects::ConnectsCustomEvent::decode(text)?;
+    Ok(decoded(&event).with_typed(format!("{event:#?}")))
 }
 
 impl Decoded {

@@ -1143,7 +1143,10 @@ impl Actor {
     }
 
     fn request(&mut self, conn: ConnId, frame: RequestFrame, step: &mut Step) {
+        // Security options and rate limits apply to the request whichever of its names it used
+        // (`voice.muteMicrophone` is `sipEndpoint.muteMicrophone`); answers repeat the name sent.
         let name = frame.request.name().to_owned();
+        let sent_name = frame.wire_name().to_owned();
         let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
         if !self.security.origins.is_accepted(&origin) {
             let message = if self.origins_configured {
@@ -1153,27 +1156,27 @@ impl Actor {
                     "Error: the origin '{origin}' is not accepted: security options are set without service-client-api.accepted-web-content-origins, so no origin is."
                 )
             };
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         if !is_request_name(&name) {
             let message =
                 format!("Error: '{name}' is not a request name (expected namespace.method, e.g. agent.getState).");
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         if !self.security.origins.allows(&origin, &name) {
             let message = format!("Error: the origin '{origin}' may not use '{name}'.");
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         let now = self.started.elapsed();
         match self.security.rate_limiter.check(&name, now) {
             RateDecision::Allowed => {}
             RateDecision::Refused(notice) => {
-                return self.answer(conn, Some(&name), frame.reference_id, Err(notice.message()));
+                return self.answer(conn, Some(&sent_name), frame.reference_id, Err(notice.message()));
             }
             RateDecision::Ignored => return,
         }
         let answer = self.dispatch(conn, &origin, &frame.request, step);
-        self.answer(conn, Some(&name), frame.reference_id, answer);
+        self.answer(conn, Some(&sent_name), frame.reference_id, answer);
     }
 
     fn dispatch(&mut self, conn: ConnId, origin: &str, request: &Request, step: &mut Step) -> Answer {
@@ -1307,7 +1310,7 @@ impl Actor {
             R::OutboundGetListOfCallResults(_) => ok(Some(json(self.desks[self.current].outbound.call_results()))),
             R::OutboundSetCallResult(r) => self.desks[self.current]
                 .outbound
-                .set_call_result(&r.interaction_id, r.call_result)
+                .set_call_result(&r.interaction_id, r.call_result.value())
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
             R::OutboundGetCallResult(r) => self.desks[self.current]

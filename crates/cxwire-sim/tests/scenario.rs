@@ -56,7 +56,7 @@ async fn the_shipped_scenario_parses_and_runs_in_order() {
             "DISCONNECTED"
         ]
     );
-    assert_eq!(session.outbound().get_campaigns().await.unwrap()[0].state.as_deref(), Some("Started"));
+    assert_eq!(session.outbound().get_campaigns().await.unwrap().list().unwrap()[0].state.as_deref(), Some("Started"));
     session.outbound().get_preview_record("Offer of the Month").await.unwrap();
 }
 

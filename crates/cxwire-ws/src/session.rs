@@ -288,6 +288,7 @@ impl Session {
         let name = request.name().to_owned();
         let frame = cxwire_model::scapi::RequestFrame {
             request,
+            name_form: cxwire_model::scapi::NameForm::Wire,
             reference_id: Some(id.to_string()),
             envelope: cxwire_model::scapi::Envelope {
                 user_agent: Some(self.inner.config.user_agent.clone()),

@@ -13,8 +13,8 @@ pub use events::{
 };
 pub use frames::{
     AnswerData, AnswerFrame, AnswerOutcome, CLIENT_USER_AGENT, ClientMessage, Envelope, EventFrame, Failure,
-    FrameIdFrame, PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, Route, SERVER_USER_AGENT,
-    SubscribeFrame, Topics, UnsubscribeFrame, WorkspaceMessage, decode_answer, salvage_reference_id,
+    FrameIdFrame, NameForm, PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, Route,
+    SERVER_USER_AGENT, SubscribeFrame, Topics, UnsubscribeFrame, WorkspaceMessage, decode_answer, salvage_reference_id,
 };
 pub use requests::*;
 

@@ -7,6 +7,7 @@ pub mod outbound;
 pub mod page;
 pub mod scenario;
 mod server;
+pub mod testing;
 pub mod workspace;
 
 pub use limits::SimLimits;

@@ -128,6 +128,7 @@ enum Control {
     Campaign { name: String, change: OutboundEventType, mode: Option<String>, reply: oneshot::Sender<()> },
     PreviewRecord { mode: PreviewMode, campaign: Option<String>, reply: oneshot::Sender<Result<String, String>> },
     Remote { id: String, action: RemoteAction, reply: oneshot::Sender<Result<(), String>> },
+    Shutdown { reply: oneshot::Sender<()> },
 }
 
 /// What the far end of an interaction does ([`SimControl::remote`]).
@@ -171,6 +172,11 @@ pub struct Simulator {
     page: crate::page::PageHandle,
     control: SimControl,
     tasks: Vec<JoinHandle<()>>,
+    /// The first callback service (GMS `{service}`, v3 `serviceName`).
+    callback_service: String,
+    /// The v3 `x-api-key` the HTTP side expects.
+    api_key: cxwire_model::SecretString,
+    close_timeout: std::time::Duration,
 }
 
 impl Drop for Simulator {
@@ -329,6 +335,8 @@ impl Simulator {
         } else {
             SecurityOptions::from_options(config.security.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
         };
+        let callback_service = config.http.services.keys().next().cloned().unwrap_or_default();
+        let api_key = config.http.api_key.clone();
         let http = crate::http::HttpSim::start(http_addr, config.http.clone(), crate::http::SystemClock)
             .await
             .map_err(|e| SimError::Http(e.to_string()))?;
@@ -353,6 +361,7 @@ impl Simulator {
         )?;
         let page_origins = crate::page::origins(page.local_addr());
         let limits = config.limits.clone();
+        let close_timeout = limits.close_timeout();
         let ids = Arc::new(std::sync::atomic::AtomicU64::new(1));
         let desks = desktops
             .into_iter()
@@ -386,6 +395,8 @@ impl Simulator {
             next_subscription: 1,
             jwt_counter: 0,
             links: BTreeMap::new(),
+            shutting_down: false,
+            shut_down: Vec::new(),
         };
         let actor_task = tokio::spawn(actor.run(inputs));
         let accept_task = tokio::spawn(async move {
@@ -418,7 +429,60 @@ impl Simulator {
                 tokio::spawn(connection(conn, frames, peer, input.clone(), limits.clone()));
             }
         });
-        Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
+        Ok(Self {
+            ws_addr,
+            http,
+            page,
+            control,
+            tasks: vec![actor_task, accept_task],
+            callback_service,
+            api_key,
+            close_timeout,
+        })
+    }
+
+    /// Stops the simulator gracefully: no new connection is accepted, every Service Client
+    /// connection is closed with close code 1001 ("going away") and a reason, and this returns
+    /// once they are closed (or after the limits' close timeout). Dropping a `Simulator` stops it
+    /// too, but abruptly: its peers see the connection reset.
+    pub async fn shutdown(mut self) {
+        if let Some(accept) = self.tasks.pop() {
+            accept.abort();
+        }
+        let wait = self.control.control(|reply| Control::Shutdown { reply });
+        // Each connection's close is bounded by the close timeout; they close in parallel.
+        let _ = tokio::time::timeout(self.close_timeout + std::time::Duration::from_secs(1), wait).await;
+    }
+
+    /// The `dataURL` of a CallbackService over GMS v1 on this simulator: the callback URL of
+    /// its first callback service (`.../genesys/1/service/callback/samples` by default).
+    pub fn callback_url(&self) -> String {
+        let service = percent_encoding::utf8_percent_encode(&self.callback_service, percent_encoding::NON_ALPHANUMERIC);
+        format!("{}/callback/{service}", self.gms_base_url())
+    }
+
+    /// The `dataURL` of a CallbackService over Engagement v3 on this simulator (its Engagement
+    /// base URL; the service goes in `serviceName`, see [`Simulator::engagement_callback_config`]).
+    pub fn engagement_callback_url(&self) -> String {
+        self.engagement_base_url()
+    }
+
+    /// A CallbackService configuration (`_genesys.widgets.callback`) for this simulator over
+    /// GMS v1, ready for `cxwire_http::CallbackService::builder`.
+    pub fn callback_config(&self) -> cxwire_model::widgets::CallbackConfig {
+        cxwire_model::widgets::CallbackConfig { data_url: self.callback_url(), ..Default::default() }
+    }
+
+    /// A CallbackService configuration for this simulator over Engagement v3: its base URL,
+    /// first service and API key.
+    pub fn engagement_callback_config(&self) -> cxwire_model::widgets::CallbackConfig {
+        cxwire_model::widgets::CallbackConfig {
+            data_url: self.engagement_callback_url(),
+            api_version: Some(cxwire_model::widgets::ApiVersion::V3),
+            service_name: Some(self.callback_service.clone()),
+            apikey: Some(self.api_key.clone()),
+            ..Default::default()
+        }
     }
 
     /// The WebSocket address.
@@ -481,6 +545,8 @@ impl Simulator {
 
 /// The WebSocket path of the Workspace page's relay connections.
 pub const RELAY_PATH: &str = "/relay";
+/// The close code of a simulator that shuts down: going away.
+const GOING_AWAY: u16 = 1001;
 /// The close code of a refused relay or a slow consumer: policy violation.
 const POLICY_VIOLATION: u16 = cxwire_ws::CLOSE_POLICY_VIOLATION;
 
@@ -672,7 +738,7 @@ struct Outbox {
     tx: mpsc::UnboundedSender<String>,
     queued: Arc<Queued>,
     /// Tells the connection's task to close with a reason (policy violation).
-    close: Option<oneshot::Sender<String>>,
+    close: Option<oneshot::Sender<(u16, String)>>,
 }
 
 /// One WebSocket connection: frames in go to the actor, frames from the actor go out.
@@ -691,13 +757,13 @@ async fn connection(
     let desk = peer.desk;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     let queued = Arc::new(Queued::default());
-    let (close, mut closing) = oneshot::channel::<String>();
+    let (close, mut closing) = oneshot::channel::<(u16, String)>();
     let outbox = Outbox { tx, queued: Arc::clone(&queued), close: Some(close) };
     if input.send(Input::Connected { conn, peer, outbox }).await.is_err() {
         return;
     }
     let write_timeout = limits.write_timeout();
-    let reason: Option<String> = loop {
+    let reason: Option<(u16, String)> = loop {
         let may_read = limits.may_read(queued.frames.load(Ordering::Acquire), queued.bytes.load(Ordering::Acquire));
         tokio::select! {
             biased;
@@ -725,7 +791,10 @@ async fn connection(
                         tracing::debug!(conn, error = %e, "connection failed");
                         break None;
                     }
-                    Err(_) => break Some(format!("slow consumer: a write waited {write_timeout:?} for the peer to read")),
+                    Err(_) => {
+                        let reason = format!("slow consumer: a write waited {write_timeout:?} for the peer to read");
+                        break Some((POLICY_VIOLATION, reason));
+                    }
                 }
             }
             frame = frames.next(), if may_read => match frame {
@@ -742,10 +811,10 @@ async fn connection(
             },
         }
     };
-    if let Some(reason) = reason {
-        tracing::warn!(conn, %reason, "closing a connection");
+    if let Some((code, reason)) = reason {
+        tracing::info!(conn, code, %reason, "closing a connection");
         drop(rx);
-        let _ = tokio::time::timeout(limits.close_timeout(), frames.close_with(POLICY_VIOLATION, &reason)).await;
+        let _ = tokio::time::timeout(limits.close_timeout(), frames.close_with(code, &reason)).await;
     }
     let _ = input.send(Input::Disconnected { conn, desk }).await;
 }
@@ -800,6 +869,10 @@ struct Actor {
     /// Calls that span two desks (a consult or transfer to another simulated agent): each end
     /// `(desk, interaction id)` to the other.
     links: BTreeMap<(usize, String), (usize, String)>,
+    /// Set by [`Simulator::shutdown`]: every connection is being closed.
+    shutting_down: bool,
+    /// Who waits for the last connection to close.
+    shut_down: Vec<oneshot::Sender<()>>,
 }
 
 /// The names an agent is known by: employee id and user name.
@@ -818,8 +891,14 @@ impl Actor {
             let mut step = Step::default();
             self.desks[self.current].workspace.set_clock(self.started.elapsed());
             match input {
-                Input::Connected { conn, peer: Peer { origin, relayed, tab, desk }, outbox } => {
+                Input::Connected { conn, peer: Peer { origin, relayed, tab, desk }, mut outbox } => {
                     self.current = desk;
+                    if self.shutting_down {
+                        if let Some(close) = outbox.close.take() {
+                            let _ = close.send((GOING_AWAY, "the simulator is shutting down".to_owned()));
+                        }
+                        continue;
+                    }
                     // A page of an origin that is not accepted gets nothing: no frame id, no
                     // place among the frames, no events (its requests are refused).
                     let accepted = self.security.origins.is_accepted(origin.as_deref().unwrap_or("null"));
@@ -836,6 +915,11 @@ impl Actor {
                 Input::Disconnected { conn, desk } => {
                     self.current = desk;
                     let was_frame = self.connections.remove(&conn).is_none_or(|c| c.accepted);
+                    if self.shutting_down && self.connections.is_empty() {
+                        for waiter in self.shut_down.drain(..) {
+                            let _ = waiter.send(());
+                        }
+                    }
                     if was_frame {
                         self.desks[self.current].workspace.frame_disconnected(conn, &mut step);
                     }
@@ -928,6 +1012,19 @@ impl Actor {
             Control::OpenMedia { media, from, user_data, reply } => {
                 let _ =
                     reply.send(self.desks[self.current].workspace.inject_open_media(&media, &from, user_data, step));
+            }
+            Control::Shutdown { reply } => {
+                self.shutting_down = true;
+                for c in self.connections.values_mut() {
+                    if let Some(close) = c.outbox.close.take() {
+                        let _ = close.send((GOING_AWAY, "the simulator is shutting down".to_owned()));
+                    }
+                }
+                if self.connections.is_empty() {
+                    let _ = reply.send(());
+                } else {
+                    self.shut_down.push(reply);
+                }
             }
             Control::Remote { id, action, reply } => {
                 let workspace = &mut self.desks[self.current].workspace;
@@ -1046,7 +1143,7 @@ impl Actor {
         if self.limits.is_slow(frames, bytes) {
             let reason = format!("slow consumer: {frames} frames ({bytes} bytes) queued and not read");
             if let Some(close) = c.outbox.close.take() {
-                let _ = close.send(reason);
+                let _ = close.send((POLICY_VIOLATION, reason));
             }
             self.connections.remove(&conn);
             return;

@@ -248,3 +248,58 @@ async fn leadership_and_activity_belong_to_the_browser_tab() {
     assert_eq!(states, [cxwire_model::scapi::FrameState::Negotiating, cxwire_model::scapi::FrameState::Leading]);
     assert!(b.system().is_frame_leading().await.unwrap());
 }
+
+#[tokio::test]
+async fn test_support_records_events_offers_callback_urls_and_shuts_down_with_close_frames() {
+    use cxwire_sim::testing::{EventRecorder, WaitError};
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, None).await;
+    let mut events = EventRecorder::start(&s, ["interaction"]).await.unwrap();
+    let call = sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
+    let is = |t: InteractionEventType| move |e: &Event| matches!(e, Event::Interaction(i) if i.event_type.as_ref() == Some(&t));
+    // Waiting for RINGING records ADDED on the way; waiting for RINGING again times out: it
+    // happened once, and the next wait starts after it.
+    events.wait_for(is(InteractionEventType::Ringing), LIMIT).await.unwrap();
+    assert_eq!(events.events().len(), 2);
+    match events.wait_for(is(InteractionEventType::Ringing), QUIET).await {
+        Err(WaitError::Timeout { seen: 2, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    s.voice().answer(call).await.unwrap();
+    let established = events.wait_for(is(InteractionEventType::Established), LIMIT).await.unwrap();
+    assert!(matches!(&established.event, Event::Interaction(_)));
+
+    // Callback URLs and configurations that a CallbackService takes as they are.
+    assert_eq!(sim.callback_url(), format!("{}/callback/samples", sim.gms_base_url()));
+    let v1 = cxwire_http::CallbackService::builder(sim.callback_config()).build().unwrap();
+    let v3 = cxwire_http::CallbackService::builder(sim.engagement_callback_config()).build().unwrap();
+    let start = (chrono::Utc::now() + chrono::TimeDelta::days(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    for service in [v1, v3] {
+        let query = cxwire_model::widgets::AvailabilityOptions {
+            start_date: Some(start.clone()),
+            number_of_days: Some("7".into()),
+            ..Default::default()
+        };
+        let slots = service.availability(query).await.unwrap();
+        assert!(!slots.slots.is_empty());
+    }
+
+    // Shutdown: every connection gets a close frame (1001), not a reset.
+    let (mut raw, _) = tokio_tungstenite::connect_async(sim.ws_url()).await.unwrap();
+    let _frame_id = timeout(LIMIT, raw.next()).await.unwrap();
+    let mut states = s.connection_states();
+    timeout(LIMIT, sim.shutdown()).await.expect("shutdown returns");
+    let close = loop {
+        match timeout(LIMIT, raw.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1001);
+    assert!(close.reason.contains("shutting down"), "{}", close.reason);
+    match timeout(LIMIT, states.recv()).await.unwrap().unwrap() {
+        cxwire_ws::ConnectionState::Disconnected { reason } => assert!(reason.contains("closed"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

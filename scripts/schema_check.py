@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jsonschema
+import referencing
+import referencing.exceptions
 from jsonschema import Draft202012Validator
+from referencing.jsonschema import DRAFT202012
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
 
@@ -243,12 +246,42 @@ def main(argv: list[str]) -> int:
         f"{len(schema_ids) - bad_schemas} valid, {bad_schemas} invalid"
     )
 
+    # --- (a2) every file has an $id; references between files resolve offline ---------
+    registry: Any = referencing.Registry()
+    for sid, schema in schemas.items():
+        uri = schema.get("$id") if isinstance(schema, dict) else None
+        if not isinstance(uri, str):
+            print(f"FAIL schema schemas/{sid}.json: no \"$id\"")
+            bad_schemas += 1
+            continue
+        registry = registry.with_resource(uri, referencing.Resource.from_contents(schema, default_specification=DRAFT202012))
+    registry = registry.crawl()
+    unresolved = 0
+    for sid, schema in schemas.items():
+        uri = schema.get("$id") if isinstance(schema, dict) else None
+        if not isinstance(uri, str):
+            continue
+        resolver = registry.resolver(base_uri=uri)
+        for where, ref in iter_refs(schema):
+            try:
+                resolver.lookup(ref)
+            except referencing.exceptions.Unresolvable as exc:
+                print(f"FAIL schema schemas/{sid}.json: $ref {ref!r} at {where} does not resolve: {exc}")
+                unresolved += 1
+    bad_schemas += unresolved
+    print(f"py-schemas: every file registered by its $id; {unresolved} unresolved reference(s)")
+
     # --- (b) fixtures validate ---------------------------------------------
     passed = 0
     failed_fixtures = 0
     used: set[str] = set()
+    invalid_dir = fixture_dir / "invalid"
     fixtures = (
-        sorted(p for p in fixture_dir.rglob("*.json") if p.is_file())
+        sorted(
+            p
+            for p in fixture_dir.rglob("*.json")
+            if p.is_file() and invalid_dir not in p.parents
+        )
         if fixture_dir.is_dir()
         else []
     )
@@ -280,7 +313,7 @@ def main(argv: list[str]) -> int:
             schema = schemas[sid]
             cls = pick_validator(schema)
             # No format_checker: "format" is an annotation only.
-            validators[sid] = cls(schema)
+            validators[sid] = cls(schema, registry=registry)
         try:
             errors = sorted(
                 validators[sid].iter_errors(instance),

@@ -40,12 +40,15 @@ fn repo_root() -> PathBuf {
 
 /// Every generated file, by path relative to `schemas/`, with its contents.
 fn generate() -> Result<BTreeMap<String, String>, String> {
-    let mut files = BTreeMap::new();
+    let mut ids = std::collections::BTreeSet::new();
     for entry in registry::entries() {
-        let text = pretty(&entry.schema().to_value())?;
-        if files.insert(entry.file_name(), text).is_some() {
+        if !ids.insert(entry.id.clone()) {
             return Err(format!("two registry entries share the schema id {}", entry.id));
         }
+    }
+    let mut files = BTreeMap::new();
+    for (path, value) in registry::schema_files()? {
+        files.insert(path, pretty(&value)?);
     }
     files.insert("index.json".to_owned(), pretty(&registry::index())?);
     Ok(files)

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::open_enum;
+use crate::macros::{object_only, open_enum};
 use crate::scapi::types::UserData;
 use crate::secret::SecretString;
 
@@ -30,6 +30,8 @@ open_enum! {
 /// used by ClickToCallService for its endpoint).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "CallbackConfig")]
 pub struct CallbackConfig {
     /// The `x-api-key` value (v3). Never shown by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +55,8 @@ pub struct CallbackConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<bool>,
 }
+
+object_only!(CallbackConfig);
 
 impl CallbackConfig {
     /// The API version, `v1` when not set.
@@ -79,6 +83,8 @@ impl CallbackConfig {
 /// The options of `CallbackService.schedule`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ScheduleOptions")]
 pub struct ScheduleOptions {
     /// Form field `firstname`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +112,8 @@ pub struct ScheduleOptions {
     pub service_name: Option<String>,
 }
 
+object_only!(ScheduleOptions);
+
 impl ScheduleOptions {
     /// Whether any form data is present (else the widget rejects with
     /// [`NO_DATA_TO_SCHEDULE`]).
@@ -123,6 +131,8 @@ impl ScheduleOptions {
 /// The options of `CallbackService.availability`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "AvailabilityOptions")]
 pub struct AvailabilityOptions {
     /// Start, ISO 8601 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,6 +151,8 @@ pub struct AvailabilityOptions {
     pub service_name: Option<String>,
 }
 
+object_only!(AvailabilityOptions);
+
 impl AvailabilityOptions {
     /// Whether any query parameter is present (else the widget rejects with
     /// [`NO_AVAILABILITY_QUERY`]).
@@ -156,6 +168,8 @@ impl AvailabilityOptions {
 /// The options of `ClickToCallService.requestNumber`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "RequestNumberOptions")]
 pub struct RequestNumberOptions {
     /// The customer's number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +178,8 @@ pub struct RequestNumberOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<UserData>,
 }
+
+object_only!(RequestNumberOptions);
 
 open_enum! {
     /// The bus commands of the two services (`<Plugin>.<command>`).
@@ -201,11 +217,15 @@ open_enum! {
 
 /// A message published on the bus: subscribers receive `{data: ...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "BusMessage")]
 pub struct BusMessage {
     /// The event's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
+
+object_only!(BusMessage);
 
 open_enum! {
     /// The documented reasons a `schedule` or `availability` command is rejected.

@@ -148,6 +148,7 @@ macro_rules! service_requests {
                             "description": concat!("`", $wire, "` takes no parameters."),
                             "type": "array",
                             "maxItems": 0,
+                            "items": false,
                         });
                     }
                     ::schemars::json_schema!({
@@ -156,6 +157,7 @@ macro_rules! service_requests {
                         "prefixItems": items,
                         "minItems": min,
                         "maxItems": max,
+                        "items": false,
                     })
                 }
             }

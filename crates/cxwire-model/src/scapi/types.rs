@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::{open_enum, wire_object};
+use crate::macros::{object_only, open_enum, wire_object};
 use crate::secret::SecretString;
 
 /// Attached data (`userData`, `extensions`, record data): an ordered map of arbitrary JSON values.
@@ -135,12 +135,16 @@ pub enum OptionValue {
 
 /// A configuration section entry (`configuration.Section`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "Section")]
 pub struct Section {
     /// The option name.
     pub name: String,
     /// The option value.
     pub value: OptionValue,
 }
+
+object_only!(Section);
 
 /// The options of `configuration.getOption` and `getContextualOption`: one option name (with an
 /// optional trailing `*` wildcard and `Section/` prefix) or several.
@@ -476,8 +480,8 @@ impl TargetQuery {
 }
 
 /// The wire shape of a target object, both type keys optional.
-#[derive(Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "TargetObject")]
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Self")]
 struct TargetWire {
     /// The target type (transfers, conferences; the library uses it everywhere).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -492,10 +496,11 @@ struct TargetWire {
     media: Option<String>,
 }
 
+object_only!(TargetWire);
+
 /// The wire shape of a target query.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
-#[schemars(rename = "TargetQuery")]
 enum TargetQueryWire {
     /// A phone number.
     PhoneNumber(String),
@@ -541,8 +546,36 @@ impl JsonSchema for TargetQuery {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TargetQuery".into()
     }
+    /// A phone number, or a target object with exactly one of `type` and `target` (a `null` one
+    /// counts as absent), as the decoder requires.
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        TargetQueryWire::json_schema(g)
+        let target_type = g.subschema_for::<TargetType>().to_value();
+        let nullable = serde_json::json!({ "anyOf": [target_type, { "type": "null" }] });
+        schemars::json_schema!({
+            "description": "A phone number (the Workspace makes a `CUSTOM_CONTACT` target of it), or a target object.",
+            "oneOf": [
+                { "title": "PhoneNumber", "type": "string" },
+                {
+                    "title": "TargetObject",
+                    "description": "A typed target: exactly one of `type` (transfers, conferences) and `target` (as the seed documents for `interaction.consult`).",
+                    "type": "object",
+                    "properties": {
+                        "type": nullable,
+                        "target": nullable,
+                        "destination": {
+                            "description": "The employeeId, group, skill, queue or routing point name, or phone number.",
+                            "type": "string"
+                        },
+                        "media": { "description": "The consultation media.", "type": ["string", "null"] }
+                    },
+                    "required": ["destination"],
+                    "oneOf": [
+                        { "required": ["type"], "properties": { "type": target_type } },
+                        { "required": ["target"], "properties": { "target": target_type } }
+                    ]
+                }
+            ]
+        })
     }
 }
 
@@ -559,6 +592,8 @@ pub enum Length {
 /// The parameters of a custom toast (`system.popupToast`, `system.updateToast`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ToastParameters")]
 pub struct ToastParameters {
     /// The title.
     pub title: String,
@@ -592,8 +627,12 @@ pub struct ToastParameters {
     pub width: Option<u32>,
 }
 
+object_only!(ToastParameters);
+
 /// The options of `system.openDialog` (must not be null).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "DialogOptions")]
 pub struct DialogOptions {
     /// The dialog label; may contain `$Agent.FullName$`-style variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -606,9 +645,13 @@ pub struct DialogOptions {
     pub height: Option<Length>,
 }
 
+object_only!(DialogOptions);
+
 /// The parameters of `system.updateViewInApplicationMenuBar` (`iconUrl` or `label` required).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ApplicationMenuView")]
 pub struct ApplicationMenuView {
     /// The view name.
     pub name: String,
@@ -631,6 +674,8 @@ pub struct ApplicationMenuView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_color: Option<String>,
 }
+
+object_only!(ApplicationMenuView);
 
 impl ApplicationMenuView {
     /// Whether the view has the `iconUrl` or `label` the Workspace requires.
@@ -738,9 +783,13 @@ wire_object! {
 /// A JWT issued by `auth.getJwtToken`. The token never appears in `Debug` output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "JwtToken")]
 pub struct JwtToken {
     /// The token.
     pub jwt_token: SecretString,
     /// Its expiration, ISO 8601.
     pub expiration: String,
 }
+
+object_only!(JwtToken);

@@ -372,3 +372,109 @@ fn schema_and_decoder_agree_on_mutations_of_every_fixture() {
         disagreements.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The negative corpus.
+
+/// What an invalid document must produce (`<name>.expect.json` beside `<name>.json`).
+struct Expected {
+    /// The rule the document breaks.
+    rule: String,
+    /// A substring of the decoder's error.
+    decoder: String,
+    /// The JSON pointer of the instance at which the schema reports an error (`""`: the root).
+    schema_at: String,
+}
+
+/// `(schema id, document path, expected)` of every document of `tests/fixtures/invalid/`.
+fn invalid_documents() -> Vec<(String, PathBuf, Expected)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, Expected)>) {
+        let mut paths: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else if let Some(stem) = name.strip_suffix(".expect.json") {
+                assert!(path.with_file_name(format!("{stem}.json")).is_file(), "{} has no document", path.display());
+            } else if let Some(stem) = name.strip_suffix(".json") {
+                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                let expect_path = path.with_file_name(format!("{stem}.expect.json"));
+                let text = fs::read_to_string(&expect_path)
+                    .unwrap_or_else(|_| panic!("{} has no {stem}.expect.json", path.display()));
+                let expect: Value = serde_json::from_str(&text).unwrap();
+                let field = |k: &str| {
+                    expect[k]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{}: `{k}` is not a string", expect_path.display()))
+                        .to_owned()
+                };
+                out.push((
+                    id,
+                    path,
+                    Expected { rule: field("rule"), decoder: field("decoder"), schema_at: field("schema_at") },
+                ));
+            } else if name != "README.md" {
+                panic!("{}: not a document, an .expect.json or the README", path.display());
+            }
+        }
+    }
+    let base = repo().join("tests/fixtures/invalid");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out
+}
+
+#[test]
+fn every_invalid_document_is_rejected_by_the_decoder_and_the_schema_with_its_error() {
+    let kinds = Kinds::get();
+    let corpus = invalid_documents();
+    assert!(corpus.len() >= 50, "{} invalid documents", corpus.len());
+    let mut failures = Vec::new();
+    for (id, path, expected) in &corpus {
+        let shown = path.strip_prefix(repo()).unwrap().display().to_string();
+        assert!(registry::entry(id).is_some(), "{shown}: no kind {id}");
+        let doc: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        match kinds.entries[kinds.index(id)].decode(&doc.to_string()) {
+            Ok(_) => failures.push(format!("{shown} ({}): the decoder accepts it", expected.rule)),
+            Err(e) if !e.to_string().contains(&expected.decoder) => {
+                failures.push(format!("{shown}: decoder error `{e}` does not contain `{}`", expected.decoder))
+            }
+            Err(_) => {}
+        }
+        let validator = &kinds.validators[kinds.index(id)];
+        let at: Vec<String> = validator.iter_errors(&doc).map(|e| e.instance_path().to_string()).collect();
+        if at.is_empty() {
+            failures.push(format!("{shown} ({}): the schema accepts it", expected.rule));
+        } else if !at.contains(&expected.schema_at) {
+            failures.push(format!("{shown}: schema errors at {at:?}, none at `{}`", expected.schema_at));
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn the_negative_corpus_covers_the_rules_the_issue_lists() {
+    let corpus = invalid_documents();
+    let has = |id: &str, name: &str| corpus.iter().any(|(i, p, _)| i == id && p.file_stem().unwrap() == name);
+    for (id, name) in [
+        ("scapi/request/agent.setState", "parameters-null"),
+        ("scapi/answer/agent.getState", "data-missing"),
+        ("scapi/answer/agent.getState", "data-null"),
+        ("scapi/request/agent.setState", "carries-data"),
+        ("scapi/answer/media.getMediaByName", "request-sent-without-its-parameter"),
+        ("scapi/request/interaction.consult", "target-with-neither-type-nor-target"),
+        ("scapi/request/interaction.consult", "target-with-both-type-and-target"),
+        ("scapi/event/agent", "state-changed-without-media-state"),
+        ("scapi/event/interaction", "added-without-interaction"),
+        ("scapi/event/system", "toast-click-without-button-index"),
+    ] {
+        assert!(has(id, name), "tests/fixtures/invalid/{id}/{name}.json is missing");
+    }
+    // Every family of kinds has wrong documents.
+    for family in
+        ["scapi/request/", "scapi/answer/", "scapi/event/", "gms-v1/", "engagement-v3/", "widgets/", "connects/"]
+    {
+        assert!(corpus.iter().filter(|(id, _, _)| id.starts_with(family)).count() >= 2, "{family}");
+    }
+}

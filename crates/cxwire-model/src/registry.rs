@@ -529,14 +529,15 @@ fn generator() -> SchemaGenerator {
 /// A root schema: `body` (built with `g`), its title, and the definitions `g` collected.
 fn root(mut g: SchemaGenerator, title: &str, body: Value) -> Schema {
     let mut schema = Schema::try_from(body).unwrap_or_default();
-    let definitions = g.take_definitions(false);
+    RemoveRefSiblings::default().transform(&mut schema);
+    IntegerBounds.transform(&mut schema);
+    // The definitions are transformed on their own (beside them, a root `$ref` is no sibling).
+    let definitions = g.take_definitions(true);
     if let Some(obj) = schema.as_object_mut()
         && !definitions.is_empty()
     {
         obj.insert("$defs".into(), Value::Object(definitions));
     }
-    RemoveRefSiblings::default().transform(&mut schema);
-    IntegerBounds.transform(&mut schema);
     if let Some(obj) = schema.as_object_mut() {
         obj.insert("title".into(), json!(title));
     }
@@ -547,7 +548,12 @@ fn root(mut g: SchemaGenerator, title: &str, body: Value) -> Schema {
 /// when it has no name of its own (maps, lists, primitives).
 fn schema_of<T: JsonSchema>() -> Schema {
     let mut g = generator();
-    let body = g.subschema_for::<T>().to_value();
+    let mut body = g.subschema_for::<T>().to_value();
+    if body.get("$ref").is_some() {
+        // `allOf: [$ref]` rather than a bare root `$ref`: some file-based resolvers (the one of
+        // json-schema-to-typescript) lose the referenced file's base URI otherwise.
+        body = json!({ "allOf": [body] });
+    }
     root(g, &T::schema_name(), body)
 }
 

@@ -59,6 +59,7 @@ pub(crate) fn check(entry: &SchemaEntry, value: &Value, text: &str) -> Check {
                     message: e.to_string(),
                     source: "schema",
                 });
+                closest_alternative(&e, &mut problems);
             }
         }
         Err(e) => problems.push(Problem { path: String::new(), message: format!("schema: {e}"), source: "schema" }),
@@ -71,6 +72,33 @@ pub(crate) fn check(entry: &SchemaEntry, value: &Value, text: &str) -> Check {
         problems.push(Problem { path, message: e.to_string(), source: "decoder" });
     }
     Check { entry: entry.clone(), problems }
+}
+
+/// For an `anyOf`/`oneOf` that no alternative satisfies, the errors of the alternative that got
+/// furthest into the document (its deepest error, then the fewest errors): what the document
+/// most likely meant to be, and where it went wrong.
+fn closest_alternative(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Problem>) {
+    use jsonschema::error::ValidationErrorKind;
+    let (ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context }) = e.kind() else {
+        return;
+    };
+    let depth = |branch: &Vec<jsonschema::ValidationError<'static>>| {
+        branch.iter().map(|e| e.instance_path().as_str().matches('/').count()).max().unwrap_or(0)
+    };
+    // On a tie, the first alternative (`rev` because `max_by_key` keeps the last maximum).
+    let best = context
+        .iter()
+        .rev()
+        .filter(|branch| !branch.is_empty())
+        .max_by_key(|branch| (depth(branch), std::cmp::Reverse(branch.len())));
+    for sub in best.into_iter().flatten() {
+        out.push(Problem {
+            path: sub.instance_path().to_string(),
+            message: format!("(closest alternative) {sub}"),
+            source: "schema",
+        });
+        closest_alternative(sub, out);
+    }
 }
 
 /// A decoder path (`parameters[0]`, `data.interaction.state`, `.`) as a JSON pointer.

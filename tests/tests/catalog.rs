@@ -35,9 +35,25 @@ fn properties<T: JsonSchema>() -> BTreeSet<String> {
     schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
+/// The properties an entry's schema documents: at its root, in the definition its root refers
+/// to, and in the schemas its root combines with `allOf`.
 fn entry_properties(id: &str) -> BTreeSet<String> {
+    fn collect(node: &Value, root: &Value, out: &mut BTreeSet<String>) {
+        if let Some(props) = node["properties"].as_object() {
+            // A property declared `false` is forbidden, not documented.
+            out.extend(props.iter().filter(|(_, v)| **v != Value::Bool(false)).map(|(k, _)| k.clone()));
+        }
+        if let Some(name) = node["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+            collect(&root["$defs"][name], root, out);
+        }
+        for item in node["allOf"].as_array().into_iter().flatten() {
+            collect(item, root, out);
+        }
+    }
     let schema = registry::entry(id).unwrap_or_else(|| panic!("no entry {id}")).schema().to_value();
-    schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    let mut out = BTreeSet::new();
+    collect(&schema, &schema, &mut out);
+    out
 }
 
 /// `"A | B | C* (note)"` or `"A B C"` -> words, without notes and markers.

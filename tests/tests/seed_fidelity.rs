@@ -4,17 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::fs;
-use std::path::Path;
-
 use cxwire_model::registry;
 use serde_json::{Value, json};
 
+mod common;
+
 fn schema(id: &str) -> jsonschema::Validator {
-    // The committed schema file, as other languages read it.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("schemas").join(format!("{id}.json"));
-    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::validator_for(&schema).unwrap()
+    // The committed schema file, as other languages read it (references among the files).
+    common::file_validator(&registry::entry(id).unwrap())
 }
 
 fn accepted(id: &str, doc: &Value) {

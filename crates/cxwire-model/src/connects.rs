@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::DecodeError;
 use crate::error::from_str_at;
-use crate::macros::{open_enum, wire_object};
+use crate::macros::{object_only, open_enum, wire_object};
 
 /// The name of the custom event dispatched to `window.top`.
 pub const CUSTOM_EVENT_NAME: &str = "integrationapi";
@@ -121,6 +121,8 @@ impl ConnectsRequest {
 /// The click-to-act payload that starts an outbound or consultation call: no `request` key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ClickToAct")]
 pub struct ClickToAct {
     /// The phone number.
     pub value: String,
@@ -131,6 +133,8 @@ pub struct ClickToAct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
 }
+
+object_only!(ClickToAct);
 
 /// Any `detail` a page may dispatch.
 #[derive(Clone, Debug, PartialEq)]
@@ -403,6 +407,8 @@ wire_object! {
 
 /// The result the custom-integration library resolves a request to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "ConnectsResult")]
 pub struct ConnectsResult {
     /// Whether it succeeded.
     pub success: bool,
@@ -413,3 +419,5 @@ pub struct ConnectsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
 }
+
+object_only!(ConnectsResult);

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::open_enum;
+use crate::macros::{object_only, open_enum};
 use crate::scapi::types::UserData;
 use crate::secret::SecretString;
 
@@ -32,6 +32,8 @@ open_enum! {
 /// used by ClickToCallService for its endpoint).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "CallbackConfig")]
 pub struct CallbackConfig {
     /// The `x-api-key` value (v3). Never shown by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +57,8 @@ pub struct CallbackConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<bool>,
 }
+
+object_only!(CallbackConfig);
 
 impl CallbackConfig {
     /// The API version, `v1` when not set.
@@ -183,7 +187,7 @@ impl Serialize for ScheduleOptions {
 
 impl<'de> Deserialize<'de> for ScheduleOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let w = ScheduleOptionsWire::deserialize(d)?;
+        let w: ScheduleOptionsWire = crate::macros::deserialize_object(d, "ScheduleOptions")?;
         let (desired_time, desired_time_key) = match (w.desired_time, w.desired_time_lowercase) {
             (Some(_), Some(_)) => {
                 return Err(serde::de::Error::custom(
@@ -241,6 +245,8 @@ impl ScheduleOptions {
 /// `extra` (see [`AvailabilityOptions::unknown_keys`]), never dropped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "AvailabilityOptions")]
 pub struct AvailabilityOptions {
     /// Start, ISO 8601 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,6 +267,8 @@ pub struct AvailabilityOptions {
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
+
+object_only!(AvailabilityOptions);
 
 impl AvailabilityOptions {
     /// The keys this version does not know (kept in `extra`), in order: worth a warning, as
@@ -283,6 +291,8 @@ impl AvailabilityOptions {
 /// The options of `ClickToCallService.requestNumber`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "RequestNumberOptions")]
 pub struct RequestNumberOptions {
     /// The customer's number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -291,6 +301,8 @@ pub struct RequestNumberOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<UserData>,
 }
+
+object_only!(RequestNumberOptions);
 
 open_enum! {
     /// The bus commands of the two services (`<Plugin>.<command>`).
@@ -328,11 +340,15 @@ open_enum! {
 
 /// A message published on the bus: subscribers receive `{data: ...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "BusMessage")]
 pub struct BusMessage {
     /// The event's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
+
+object_only!(BusMessage);
 
 open_enum! {
     /// The documented reasons a `schedule` or `availability` command is rejected.

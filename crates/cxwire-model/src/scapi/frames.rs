@@ -412,6 +412,11 @@ impl ClientMessage {
         let Some(name) = raw.request.as_deref() else {
             return Err(DecodeError::Unclassifiable { reason: "a client frame needs `request` or `event`" });
         };
+        if raw.data.is_some() || raw.error_message.is_some() {
+            return Err(DecodeError::Unclassifiable {
+                reason: "a request frame carries no `data` or `errorMessage` (those are answer keys)",
+            });
+        }
         let request = match raw.parameters {
             Some(Params::Typed(request)) => request,
             Some(Params::Raw(params)) => Request::decode(name, &split_parameters(name, params)?)?,

@@ -154,6 +154,7 @@ macro_rules! service_requests {
                             "description": concat!("`", $wire, "` takes no parameters."),
                             "type": "array",
                             "maxItems": 0,
+                            "items": false,
                         });
                     }
                     ::schemars::json_schema!({
@@ -162,6 +163,7 @@ macro_rules! service_requests {
                         "prefixItems": items,
                         "minItems": min,
                         "maxItems": max,
+                        "items": false,
                     })
                 }
             }

@@ -18,4 +18,5 @@ pub use frames::{
 };
 pub use requests::*;
 
+pub(crate) use events::payload_rules;
 pub(crate) use requests::{check_arity, decode_parameter, decode_response, response_to_data, to_parameter_values};

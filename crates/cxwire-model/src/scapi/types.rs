@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::{open_enum, wire_object};
+use crate::macros::{object_only, open_enum, wire_object};
 use crate::secret::SecretString;
 
 /// Attached data (`userData`, `extensions`, record data): an ordered map of arbitrary JSON values.
@@ -136,6 +136,8 @@ pub enum OptionValue {
 
 /// A configuration section entry (`configuration.Section`): one option's name and value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "Section")]
 pub struct Section {
     /// The option name.
     pub name: String,
@@ -231,6 +233,8 @@ impl<'de> Deserialize<'de> for ConfigurationOptions {
         d.deserialize_any(V)
     }
 }
+
+object_only!(Section);
 
 /// The options of `configuration.getOption` and `getContextualOption`: one option name (with an
 /// optional trailing `*` wildcard and `Section/` prefix) or several.
@@ -595,8 +599,8 @@ impl TargetQuery {
 }
 
 /// The wire shape of a target object, both type keys optional.
-#[derive(Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "TargetObject")]
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Self")]
 struct TargetWire {
     /// The target type (transfers, conferences; the library uses it everywhere).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -611,10 +615,11 @@ struct TargetWire {
     media: Option<String>,
 }
 
+object_only!(TargetWire);
+
 /// The wire shape of a target query.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
-#[schemars(rename = "TargetQuery")]
 enum TargetQueryWire {
     /// A phone number.
     PhoneNumber(String),
@@ -660,8 +665,36 @@ impl JsonSchema for TargetQuery {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TargetQuery".into()
     }
+    /// A phone number, or a target object with exactly one of `type` and `target` (a `null` one
+    /// counts as absent), as the decoder requires.
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        TargetQueryWire::json_schema(g)
+        let target_type = g.subschema_for::<TargetType>().to_value();
+        let nullable = serde_json::json!({ "anyOf": [target_type, { "type": "null" }] });
+        schemars::json_schema!({
+            "description": "A phone number (the Workspace makes a `CUSTOM_CONTACT` target of it), or a target object.",
+            "oneOf": [
+                { "title": "PhoneNumber", "type": "string" },
+                {
+                    "title": "TargetObject",
+                    "description": "A typed target: exactly one of `type` (transfers, conferences) and `target` (as the seed documents for `interaction.consult`).",
+                    "type": "object",
+                    "properties": {
+                        "type": nullable,
+                        "target": nullable,
+                        "destination": {
+                            "description": "The employeeId, group, skill, queue or routing point name, or phone number.",
+                            "type": "string"
+                        },
+                        "media": { "description": "The consultation media.", "type": ["string", "null"] }
+                    },
+                    "required": ["destination"],
+                    "oneOf": [
+                        { "required": ["type"], "properties": { "type": target_type } },
+                        { "required": ["target"], "properties": { "target": target_type } }
+                    ]
+                }
+            ]
+        })
     }
 }
 
@@ -679,6 +712,8 @@ pub enum Length {
 /// every parameter optional except `title` and `iconUrl`, so those two are required.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ToastParameters")]
 pub struct ToastParameters {
     /// The title.
     pub title: String,
@@ -711,8 +746,12 @@ pub struct ToastParameters {
     pub width: Option<u32>,
 }
 
+object_only!(ToastParameters);
+
 /// The options of `system.openDialog` (must not be null).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "DialogOptions")]
 pub struct DialogOptions {
     /// The dialog label; may contain `$Agent.FullName$`-style variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -724,6 +763,8 @@ pub struct DialogOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<Length>,
 }
+
+object_only!(DialogOptions);
 
 /// The parameters of `system.updateViewInApplicationMenuBar`. The seed makes `iconUrl`
 /// mandatory when there is no `label` and `label` mandatory when there is no `iconUrl`: a view
@@ -778,7 +819,7 @@ struct ApplicationMenuViewWire {
 
 impl<'de> Deserialize<'de> for ApplicationMenuView {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let w = ApplicationMenuViewWire::deserialize(d)?;
+        let w: ApplicationMenuViewWire = crate::macros::deserialize_object(d, "ApplicationMenuView")?;
         if w.icon_url.is_none() && w.label.is_none() {
             return Err(serde::de::Error::custom(format!(
                 "the menu view `{}` needs an `iconUrl` or a `label` (the seed makes one of them mandatory)",
@@ -1055,9 +1096,13 @@ impl<'de> Deserialize<'de> for Campaigns {
 /// A JWT issued by `auth.getJwtToken`. The token never appears in `Debug` output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "JwtToken")]
 pub struct JwtToken {
     /// The token.
     pub jwt_token: SecretString,
     /// Its expiration, ISO 8601.
     pub expiration: String,
 }
+
+object_only!(JwtToken);

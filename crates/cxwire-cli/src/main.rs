@@ -615,10 +615,19 @@ fn validate(file: &str, kind: Option<&str>, json: bool) -> Result<(), Failure> {
         }
     };
     let verdict = validate::verdict(&value, &text, kind.as_ref());
+    let warnings = match &verdict {
+        validate::Verdict::Valid(c) | validate::Verdict::Invalid(c) => validate::warnings(&c.entry.id, &text),
+        _ => Vec::new(),
+    };
     if json {
-        println!("{}", validate::to_json(&verdict));
+        let mut out = validate::to_json(&verdict);
+        out["warnings"] = Value::from(warnings);
+        println!("{out}");
     } else {
         print!("{}", validate::to_text(&verdict));
+        for warning in &warnings {
+            println!("warning: {warning}");
+        }
     }
     match verdict {
         validate::Verdict::Valid(_) => Ok(()),

@@ -207,6 +207,12 @@ fn detect(value: &Value) -> Detected {
         if cxwire_model::connects::ConnectsRequest::NAMES.contains(&name) && !frame_keys.iter().any(|k| has(k)) {
             return Detected::One(format!("connects/{name}"));
         }
+        // A SIP endpoint call may name itself as documented (`voice.muteMicrophone`): its kind is
+        // that of its wire name.
+        let name = cxwire_model::scapi::DOCUMENTED_NAMES
+            .iter()
+            .find(|(documented, _)| *documented == name)
+            .map_or(name, |(_, wire)| *wire);
         let known = REQUEST_NAMES.contains(&name);
         if !known && !name.contains('.') && !frame_keys.iter().any(|k| has(k)) {
             return Detected::Unknown(format!(
@@ -348,6 +354,25 @@ fn bodies(value: &Value, text: &str) -> Verdict {
         return Verdict::Invalid(Check { entry: only.entry.clone(), problems: only.problems.clone() });
     }
     Verdict::Ambiguous { reason: "no kind both documents all its keys and accepts it".to_owned(), candidates: checks }
+}
+
+/// What is valid but worth saying about a document of kind `kind`: the CallbackService options
+/// keys the widget does not know (kept, so re-encoding is lossless, but unused).
+pub(crate) fn warnings(kind: &str, text: &str) -> Vec<String> {
+    use cxwire_model::widgets::{AvailabilityOptions, ScheduleOptions};
+    let unknown: Vec<String> = match kind {
+        "widgets/schedule-options" => serde_json::from_str::<ScheduleOptions>(text)
+            .map(|o| o.unknown_keys().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        "widgets/availability-options" => serde_json::from_str::<AvailabilityOptions>(text)
+            .map(|o| o.unknown_keys().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    unknown
+        .into_iter()
+        .map(|key| format!("unknown option `{key}`: kept as given, but CallbackService does not use it"))
+        .collect()
 }
 
 /// The verdict as JSON (`--json`).

@@ -586,3 +586,24 @@ fn sim_refuses_a_non_loopback_address_as_a_usage_error() {
         assert!(stderr.contains("loopback only") && !stderr.contains("another simulator"), "{flag}: {stderr}");
     }
 }
+
+#[test]
+fn validate_warns_of_callback_options_the_widget_does_not_know() {
+    let dir = std::env::temp_dir().join(format!("cxwire-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("options.json");
+    std::fs::write(
+        &path,
+        r#"{"phonenumber": "+14155550123", "desiredtime": "2026-11-30T10:00:00.000Z", "colour": "red"}"#,
+    )
+    .unwrap();
+    let out = cxwire(&["validate", "--kind", "widgets/schedule-options", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("warning: unknown option `colour`"), "{stdout}");
+    assert!(!stdout.contains("desiredtime`"), "the documented spelling is known: {stdout}");
+    let out = cxwire(&["validate", "--json", "--kind", "widgets/schedule-options", path.to_str().unwrap()]);
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["warnings"].as_array().map(Vec::len), Some(1), "{verdict}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -180,7 +180,7 @@ async fn the_bridge_page_in_headless_chromium_drives_the_simulator_through_post_
     assert!(session.frame_id().is_some(), "no frame id through the relay");
 
     // Events through postMessage: a call rings, is answered, gets data, ends.
-    let mut events = session.subscribe(["interaction"]).await.unwrap();
+    let mut events = session.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let call = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
     assert_eq!(next_interaction_event(&mut events, InteractionEventType::Ringing).await, call);
     session.voice().answer(call.clone()).await.unwrap();

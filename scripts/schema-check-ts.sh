@@ -87,7 +87,7 @@ function toPosix(p) { return p.split(path.sep).join('/'); }
 // keywords over the referenced schema, so e.g. a sibling `properties` replaces
 // the target's properties and the generated type silently loses fields (JSON
 // Schema 2020-12 applies both). Annotation-only siblings are harmless.
-const ANNOTATIONS = new Set(['$ref', 'description', 'title', '$comment', 'deprecated',
+const ANNOTATIONS = new Set(['$ref', '$id', '$schema', 'description', 'title', '$comment', 'deprecated',
   'readOnly', 'writeOnly', 'examples', 'default']);
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
 function refSiblings(node, pointer, out) {

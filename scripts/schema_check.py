@@ -12,12 +12,19 @@ ROOT defaults to the repository root (the parent of this script's folder).
    ROOT/schemas/<its directory relative to tests/fixtures>.json, which must exist.
    Format assertions are off, so non-standard formats ("uint32", "int64", ...)
    are annotations only.
-3. Schemas without any fixture are counted as information (listed when
+3. Every ROOT/tests/fixtures/invalid/<schema-id>/<name>.json (the negative
+   corpus) must be rejected by ROOT/schemas/<schema-id>.json with an error at
+   the JSON pointer its <name>.expect.json names ("schema_at").
+4. Schemas without any fixture are counted as information (listed when
    SCHEMA_CHECK_VERBOSE=1).
+
+Schema files reference each other by relative URI; every file is registered by
+its "$id" in a `referencing` registry, so nothing is fetched.
 
 Exits non-zero on any failure. The last line printed is
 `py-schemas: N passed, M failed`, where N is the number of fixtures that
-validated and M the number of failed fixtures plus invalid schema files.
+validated plus the invalid documents rejected as expected, and M the number of
+failed fixtures, invalid schema files and invalid documents not rejected as expected.
 """
 
 from __future__ import annotations
@@ -30,7 +37,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jsonschema
+import referencing
+import referencing.exceptions
 from jsonschema import Draft202012Validator
+from referencing.jsonschema import DRAFT202012
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
 
@@ -243,12 +253,42 @@ def main(argv: list[str]) -> int:
         f"{len(schema_ids) - bad_schemas} valid, {bad_schemas} invalid"
     )
 
+    # --- (a2) every file has an $id; references between files resolve offline ---------
+    registry: Any = referencing.Registry()
+    for sid, schema in schemas.items():
+        uri = schema.get("$id") if isinstance(schema, dict) else None
+        if not isinstance(uri, str):
+            print(f"FAIL schema schemas/{sid}.json: no \"$id\"")
+            bad_schemas += 1
+            continue
+        registry = registry.with_resource(uri, referencing.Resource.from_contents(schema, default_specification=DRAFT202012))
+    registry = registry.crawl()
+    unresolved = 0
+    for sid, schema in schemas.items():
+        uri = schema.get("$id") if isinstance(schema, dict) else None
+        if not isinstance(uri, str):
+            continue
+        resolver = registry.resolver(base_uri=uri)
+        for where, ref in iter_refs(schema):
+            try:
+                resolver.lookup(ref)
+            except referencing.exceptions.Unresolvable as exc:
+                print(f"FAIL schema schemas/{sid}.json: $ref {ref!r} at {where} does not resolve: {exc}")
+                unresolved += 1
+    bad_schemas += unresolved
+    print(f"py-schemas: every file registered by its $id; {unresolved} unresolved reference(s)")
+
     # --- (b) fixtures validate ---------------------------------------------
     passed = 0
     failed_fixtures = 0
     used: set[str] = set()
+    invalid_dir = fixture_dir / "invalid"
     fixtures = (
-        sorted(p for p in fixture_dir.rglob("*.json") if p.is_file())
+        sorted(
+            p
+            for p in fixture_dir.rglob("*.json")
+            if p.is_file() and invalid_dir not in p.parents
+        )
         if fixture_dir.is_dir()
         else []
     )
@@ -280,7 +320,7 @@ def main(argv: list[str]) -> int:
             schema = schemas[sid]
             cls = pick_validator(schema)
             # No format_checker: "format" is an annotation only.
-            validators[sid] = cls(schema)
+            validators[sid] = cls(schema, registry=registry)
         try:
             errors = sorted(
                 validators[sid].iter_errors(instance),
@@ -307,7 +347,10 @@ def main(argv: list[str]) -> int:
         if len(errors) > MAX_ERRORS_PER_FIXTURE:
             print(f"  ... {len(errors) - MAX_ERRORS_PER_FIXTURE} more")
 
-    # --- (c) information: schemas without fixtures -------------------------
+    # --- (c) the negative corpus is rejected, with its error ---------------
+    rejected, wrongly_accepted = check_invalid(root, fixture_dir, schemas, registry, validators)
+
+    # --- (d) information: schemas without fixtures -------------------------
     untested = [sid for sid in schema_ids if sid not in used]
     print(f"py-schemas: {len(fixtures)} fixture(s) checked")
     print(f"py-schemas: {len(untested)} of {len(schema_ids)} schema(s) have no fixture")
@@ -315,9 +358,85 @@ def main(argv: list[str]) -> int:
     for sid in untested if verbose else []:
         print(f"  no fixture: schemas/{sid}.json")
 
-    failed = failed_fixtures + bad_schemas
+    failed = failed_fixtures + bad_schemas + wrongly_accepted
+    passed += rejected
     print(f"py-schemas: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def pointer(path: Any) -> str:
+    """The JSON pointer of a jsonschema error path ("" for the root)."""
+    return "".join(
+        "/" + str(p).replace("~", "~0").replace("/", "~1") for p in path
+    )
+
+
+def error_pointers(err: Any, document: Any) -> list[str]:
+    """Where an error is, as JSON pointers. jsonschema reports a property whose
+    subschema is `false` at the object instead of at the property; the
+    forbidden properties present are named here."""
+    base = pointer(err.absolute_path)
+    schema_path = list(err.relative_schema_path)
+    if err.schema is False and schema_path and schema_path[-1] == "properties":
+        parent = document
+        for part in err.absolute_path:
+            parent = parent[part]
+        if isinstance(parent, dict):
+            keys = [k for k, v in parent.items() if v == err.instance]
+            if keys:
+                return [base + pointer([k]) for k in keys]
+    return [base]
+
+
+def check_invalid(
+    root: Path,
+    fixture_dir: Path,
+    schemas: dict[str, Any],
+    registry: Any,
+    validators: dict[str, Any],
+) -> tuple[int, int]:
+    """Every tests/fixtures/invalid/<schema-id>/<name>.json must be rejected by
+    schemas/<schema-id>.json with an error at the JSON pointer its
+    <name>.expect.json names ("schema_at"). Returns (rejected as expected, failures)."""
+    invalid_dir = fixture_dir / "invalid"
+    ok = 0
+    bad = 0
+    documents = sorted(
+        p
+        for p in invalid_dir.rglob("*.json")
+        if p.is_file() and not p.name.endswith(".expect.json")
+    ) if invalid_dir.is_dir() else []
+    for path in documents:
+        shown = rel(path, root)
+        sid = path.parent.relative_to(invalid_dir).as_posix()
+        expect_path = path.with_name(path.name[: -len(".json")] + ".expect.json")
+        try:
+            expect = load_json(expect_path)
+            instance = load_json(path)
+        except JsonLoadError as exc:
+            print(f"FAIL invalid {shown}: {exc}")
+            bad += 1
+            continue
+        if sid not in schemas:
+            print(f"FAIL invalid {shown}: no valid schema schemas/{sid}.json")
+            bad += 1
+            continue
+        if sid not in validators:
+            schema = schemas[sid]
+            validators[sid] = pick_validator(schema)(schema, registry=registry)
+        at = sorted(
+            {p for e in validators[sid].iter_errors(instance) for p in error_pointers(e, instance)}
+        )
+        if not at:
+            print(f"FAIL invalid {shown}: accepted by schemas/{sid}.json ({expect.get('rule')})")
+            bad += 1
+        elif expect.get("schema_at") not in at:
+            print(f"FAIL invalid {shown}: errors at {at}, none at {expect.get('schema_at')!r}")
+            bad += 1
+        else:
+            ok += 1
+    print(f"py-schemas: {len(documents)} invalid document(s) checked, {ok} rejected as expected")
+    return ok, bad
 
 
 def jsonschema_version() -> str:

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use cxwire_model::DecodeError;
@@ -19,26 +18,18 @@ struct Fixture {
     text: String,
 }
 
+mod common;
+
 fn fixtures() -> &'static [Fixture] {
     static ALL: OnceLock<Vec<Fixture>> = OnceLock::new();
     ALL.get_or_init(|| {
-        fn walk(base: &Path, dir: &Path, out: &mut Vec<Fixture>) {
-            let mut paths: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-            paths.sort();
-            for path in paths {
-                if path.is_dir() {
-                    walk(base, &path, out);
-                } else if path.extension().is_some_and(|e| e == "json") {
-                    let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-                    let entry = registry::entry(&id).unwrap();
-                    out.push(Fixture { entry, text: fs::read_to_string(&path).unwrap() });
-                }
-            }
-        }
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut out = Vec::new();
-        walk(&base, &base, &mut out);
-        out
+        common::fixtures()
+            .into_iter()
+            .map(|(id, path)| Fixture {
+                entry: registry::entry(&id).unwrap(),
+                text: fs::read_to_string(&path).unwrap(),
+            })
+            .collect()
     })
 }
 
@@ -209,6 +200,6 @@ fn errors_name_the_message_and_the_path() {
 fn absent_fields_are_not_emitted() {
     use cxwire_model::scapi::types::{Interaction, ToastParameters};
     assert_eq!(serde_json::to_string(&Interaction::default()).unwrap(), "{}");
-    let toast = ToastParameters { title: "Hi".into(), ..Default::default() };
-    assert_eq!(serde_json::to_string(&toast).unwrap(), r#"{"title":"Hi"}"#);
+    let toast = ToastParameters { title: "Hi".into(), icon_url: "https://x/i.png".into(), ..Default::default() };
+    assert_eq!(serde_json::to_string(&toast).unwrap(), r#"{"title":"Hi","iconUrl":"https://x/i.png"}"#);
 }

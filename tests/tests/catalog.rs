@@ -15,8 +15,8 @@ use cxwire_model::scapi::types::{
     StateType,
 };
 use cxwire_model::scapi::{
-    AgentEvent, AgentEventType, FrameState, InteractionEventFamily, InteractionEventType, OutboundEvent,
-    OutboundEventType, REQUEST_NAMES, RealtimeConnectionState, SystemEvent, SystemEventType,
+    AgentEvent, AgentEventType, DOCUMENTED_NAMES, FrameState, InteractionEventFamily, InteractionEventType,
+    OutboundEvent, OutboundEventType, REQUEST_NAMES, RealtimeConnectionState, SystemEvent, SystemEventType,
 };
 use cxwire_model::widgets::{CallbackServiceEvent, Command};
 use schemars::JsonSchema;
@@ -35,9 +35,25 @@ fn properties<T: JsonSchema>() -> BTreeSet<String> {
     schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
+/// The properties an entry's schema documents: at its root, in the definition its root refers
+/// to, and in the schemas its root combines with `allOf`.
 fn entry_properties(id: &str) -> BTreeSet<String> {
+    fn collect(node: &Value, root: &Value, out: &mut BTreeSet<String>) {
+        if let Some(props) = node["properties"].as_object() {
+            // A property declared `false` is forbidden, not documented.
+            out.extend(props.iter().filter(|(_, v)| **v != Value::Bool(false)).map(|(k, _)| k.clone()));
+        }
+        if let Some(name) = node["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+            collect(&root["$defs"][name], root, out);
+        }
+        for item in node["allOf"].as_array().into_iter().flatten() {
+            collect(item, root, out);
+        }
+    }
     let schema = registry::entry(id).unwrap_or_else(|| panic!("no entry {id}")).schema().to_value();
-    schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    let mut out = BTreeSet::new();
+    collect(&schema, &schema, &mut out);
+    out
 }
 
 /// `"A | B | C* (note)"` or `"A B C"` -> words, without notes and markers.
@@ -65,6 +81,28 @@ fn every_request_is_modelled_in_catalog_order_with_its_parameters() {
         let required = params.iter().filter(|p| !p["optional"].as_bool().unwrap_or(false)).count();
         assert_eq!(info.required, required, "required parameters of {}", info.name);
     }
+}
+
+#[test]
+fn requests_documented_under_another_name_accept_it() {
+    // The catalog gives each request its documented namespace and method; where
+    // `namespace.method` differs from the wire name (the SIP endpoint calls, documented under
+    // voice), the model accepts the documented name too, and only there.
+    let catalog = catalog();
+    let mut documented = Vec::new();
+    for (method, info) in catalog["service_client_api"]["methods"].as_array().unwrap().iter().zip(registry::requests())
+    {
+        let name = format!("{}.{}", method["namespace"].as_str().unwrap(), method["method"].as_str().unwrap());
+        if name == info.name {
+            assert_eq!(info.documented_name, None, "{}", info.name);
+        } else {
+            assert_eq!(info.documented_name, Some(name.as_str()), "{}", info.name);
+            documented.push((name, info.name));
+        }
+    }
+    assert_eq!(documented.len(), 6, "the six SIP endpoint calls: {documented:?}");
+    let model: Vec<(String, &str)> = DOCUMENTED_NAMES.iter().map(|(d, w)| ((*d).to_owned(), *w)).collect();
+    assert_eq!(documented, model);
 }
 
 #[test]

@@ -1,4 +1,6 @@
-//! Project tasks: `cargo xtask schemas [--check]`.
+//! Project tasks: `cargo xtask schemas [--check]`, `cargo xtask bindings [--check]`.
+
+mod bindings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,10 +9,13 @@ use std::{env, fs};
 
 use cxwire_model::registry;
 
-const USAGE: &str = "usage: cargo xtask schemas [--check]
+const USAGE: &str = "usage: cargo xtask schemas [--check] | bindings [--check]
 
-  schemas          regenerate schemas/ from cxwire-model (one JSON Schema per message + index.json)
-  schemas --check  regenerate into a temporary directory and fail on any difference";
+  schemas           regenerate schemas/ from cxwire-model (one JSON Schema per kind and per type,
+                    unions, index.json)
+  schemas --check   regenerate into a temporary directory and fail on any difference
+  bindings          regenerate bindings/typescript and bindings/python from cxwire-model
+  bindings --check  fail when bindings/ differs from what the model generates";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -19,7 +24,11 @@ fn main() -> ExitCode {
         ["schemas"] => {
             write_schemas(&repo_root().join("schemas")).map(|n| println!("wrote {n} schema files to schemas/"))
         }
-        ["schemas", "--check"] => check_schemas(),
+        ["schemas", "--check"] => check_dir("schemas", generate()),
+        ["bindings"] => bindings::generate()
+            .and_then(|files| write_files(&repo_root().join("bindings"), &files))
+            .map(|n| println!("wrote {n} files to bindings/")),
+        ["bindings", "--check"] => check_dir("bindings", bindings::generate()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -40,12 +49,15 @@ fn repo_root() -> PathBuf {
 
 /// Every generated file, by path relative to `schemas/`, with its contents.
 fn generate() -> Result<BTreeMap<String, String>, String> {
-    let mut files = BTreeMap::new();
+    let mut ids = std::collections::BTreeSet::new();
     for entry in registry::entries() {
-        let text = pretty(&entry.schema().to_value())?;
-        if files.insert(entry.file_name(), text).is_some() {
+        if !ids.insert(entry.id.clone()) {
             return Err(format!("two registry entries share the schema id {}", entry.id));
         }
+    }
+    let mut files = BTreeMap::new();
+    for (path, value) in registry::schema_files()? {
+        files.insert(path, pretty(&value)?);
     }
     files.insert("index.json".to_owned(), pretty(&registry::index())?);
     Ok(files)
@@ -56,11 +68,14 @@ fn pretty(value: &serde_json::Value) -> Result<String, String> {
 }
 
 fn write_schemas(dir: &Path) -> Result<usize, String> {
-    let files = generate()?;
+    write_files(dir, &generate()?)
+}
+
+fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<usize, String> {
     if dir.exists() {
         fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
     }
-    for (name, text) in &files {
+    for (name, text) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -75,6 +90,11 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<String, String>, String> {
         let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for entry in entries {
             let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // What tools leave beside generated files (git ignores them too).
+            if name == "__pycache__" || name == "node_modules" || name.ends_with(".egg-info") {
+                continue;
+            }
             if path.is_dir() {
                 walk(base, &path, out)?;
             } else {
@@ -92,34 +112,31 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-fn check_schemas() -> Result<(), String> {
-    let tmp = env::temp_dir().join(format!("cxwire-schemas-check-{}", std::process::id()));
-    write_schemas(&tmp)?;
-    let fresh = read_tree(&tmp)?;
-    let _ = fs::remove_dir_all(&tmp);
-    let committed = read_tree(&repo_root().join("schemas"))?;
-
+/// Compares the committed `dir` with the files that would be generated.
+fn check_dir(dir: &str, fresh: Result<BTreeMap<String, String>, String>) -> Result<(), String> {
+    let fresh = fresh?;
+    let committed = read_tree(&repo_root().join(dir))?;
     let mut problems = Vec::new();
     for name in fresh.keys().filter(|n| !committed.contains_key(*n)) {
-        problems.push(format!("missing: schemas/{name}"));
+        problems.push(format!("missing: {dir}/{name}"));
     }
     for name in committed.keys().filter(|n| !fresh.contains_key(*n)) {
-        problems.push(format!("not generated (stale): schemas/{name}"));
+        problems.push(format!("not generated (stale): {dir}/{name}"));
     }
     for (name, text) in &fresh {
         if committed.get(name).is_some_and(|c| c != text) {
-            problems.push(format!("differs: schemas/{name}"));
+            problems.push(format!("differs: {dir}/{name}"));
         }
     }
     if problems.is_empty() {
-        println!("schemas/ is up to date ({} files)", fresh.len());
+        println!("{dir}/ is up to date ({} files)", fresh.len());
         return Ok(());
     }
     for p in &problems {
         eprintln!("  {p}");
     }
     Err(format!(
-        "schemas/ is out of date ({} difference(s)); run `cargo xtask schemas` and commit the result",
+        "{dir}/ is out of date ({} difference(s)); run `cargo xtask {dir}` and commit the result",
         problems.len()
     ))
 }

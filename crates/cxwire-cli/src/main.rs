@@ -7,6 +7,7 @@
 
 mod demo;
 mod out;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -96,11 +97,20 @@ enum Command {
         /// A schema id (e.g. scapi/request/agent.setState) or a wire name (e.g. agent.setState).
         name: Option<String>,
     },
-    /// Decide what kind of message a JSON document is and validate it.
+    /// Validate a JSON document against the kind it is meant to be (--kind), or the kind its
+    /// discriminators name (`request`, `event`, `referenceId`, `data`/`errorMessage`, known HTTP
+    /// body keys); says "ambiguous" or "unknown kind" (exit 1) rather than guess.
     Validate {
         /// A file, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
+        /// The intended kind: a schema id (e.g. scapi/request/agent.setState) or a wire name that
+        /// names one kind (`cxwire schema` lists them).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Print the verdict as JSON: {verdict, kind, errors: [{path, message, source}], ...}.
+        #[arg(long)]
+        json: bool,
     },
     /// Callbacks over GMS v1 or Engagement v3 (the API key, for v3, from $CXWIRE_API_KEY).
     Callback {
@@ -249,7 +259,7 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
         Command::Listen { url, topics } => listen(&url, topics).await,
         Command::Bridge { listen } => bridge(&listen).await,
         Command::Schema { name } => schema(name.as_deref()),
-        Command::Validate { file } => validate(&file),
+        Command::Validate { file, kind, json } => validate(&file, kind.as_deref(), json),
         Command::Policy { command: PolicyCommand::Check { value } } => policy_check(&value),
         Command::Callback { endpoint, command } => callback(&endpoint, command).await,
         Command::ClickToCall { endpoint, phonenumber } => click_to_call(&endpoint, &phonenumber).await,
@@ -376,6 +386,12 @@ async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> R
 }
 
 async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
+    // A misspelt topic is a usage error, not a subscription that never yields.
+    let topics = topics
+        .iter()
+        .map(|t| t.parse::<cxwire_ws::Topic>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let handshake = cxwire_ws::WsSettings::default().handshake_timeout;
     let session = cxwire_ws::connect_with(url, connect_options(handshake)).await.map_err(ws_failure)?;
     let mut events = session.subscribe(topics).await.map_err(ws_failure)?;
@@ -429,7 +445,7 @@ async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
         Ok(agent) => println!("desktop {n}: agent {}", agent.username.as_deref().unwrap_or("(no username)")),
         Err(e) => println!("desktop {n}: agent.get failed: {e}"),
     }
-    match session.subscribe(["agent", "interaction"]).await {
+    match session.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::Interaction]).await {
         Ok(mut events) => {
             println!("desktop {n}: listening to agent and interaction events");
             while let Some(item) = events.recv().await {
@@ -586,7 +602,8 @@ fn schema(name: Option<&str>) -> Result<(), Failure> {
     }
 }
 
-fn validate(file: &str) -> Result<(), Failure> {
+fn validate(file: &str, kind: Option<&str>, json: bool) -> Result<(), Failure> {
+    let kind = kind.map(validate::kind_named).transpose().map_err(Failure::usage)?;
     let text = if file == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::io(e.to_string()))?;
@@ -594,112 +611,39 @@ fn validate(file: &str) -> Result<(), Failure> {
     } else {
         std::fs::read_to_string(file).map_err(|e| Failure::io(format!("cannot read {file}: {e}")))?
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| Failure::failed(format!("not JSON: {e}")))?;
-    let candidates = candidates(&value);
-    // Every candidate kind's verdict: its schema errors (with JSON paths) and the typed decode.
-    let mut verdicts = Vec::new();
-    let mut valid = Vec::new();
-    for entry in candidates {
-        let schema = entry.schema().to_value();
-        let Ok(validator) = jsonschema::validator_for(&schema) else { continue };
-        let mut errors: Vec<String> =
-            validator.iter_errors(&value).map(|e| format!("at {}: {e}", e.instance_path())).collect();
-        if let Err(e) = entry.decode(&text) {
-            errors.push(e.to_string());
-        }
-        if errors.is_empty() {
-            valid.push((fit(&schema, &value), entry));
-        } else {
-            verdicts.push((entry, errors));
-        }
-    }
-    // Best fit first; the sort is stable, so ties keep the registry's order.
-    valid.sort_by_key(|(fit, _)| std::cmp::Reverse(*fit));
-    if let Some(((_, first), rest)) = valid.split_first() {
-        println!("valid: {} ({})", first.id, first.wire_name);
-        let others: Vec<&str> = rest.iter().take(5).map(|(_, e)| e.id.as_str()).collect();
-        if !others.is_empty() {
-            let more = rest.len().saturating_sub(others.len());
-            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-            println!("  also valid as: {}{tail}", others.join(", "));
-        }
-        return Ok(());
-    }
-    let Some((entry, errors)) = verdicts.iter().min_by_key(|(_, errors)| errors.len()) else {
-        return Err(Failure::failed("no kind of message matches this document"));
-    };
-    println!("invalid: closest kind {} ({})", entry.id, entry.wire_name);
-    for e in errors {
-        println!("  {e}");
-    }
-    Err(Failure::failed(format!("{} error(s)", errors.len())))
-}
-
-/// How well a kind fits a document it accepts: the document's keys that the kind requires
-/// count most, keys it documents count, keys it does not know count against it (a map kind,
-/// with no properties, knows every key). For frames, the `userAgent` says which side sent it.
-fn fit(schema: &Value, value: &Value) -> i64 {
-    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let keys: Vec<&String> = value.as_object().map(|o| o.keys().collect()).unwrap_or_default();
-    let properties = schema["properties"].as_object();
-    let required: Vec<&str> =
-        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let (known, unknown) = match properties {
-        Some(p) => {
-            let known = keys.iter().filter(|k| p.contains_key(k.as_str())).count();
-            (known, keys.len() - known)
-        }
-        None if schema["additionalProperties"].is_object() => (keys.len(), 0),
-        None => (0, keys.len()),
-    };
-    let required_present = keys.iter().filter(|k| required.contains(&k.as_str())).count();
-    let title = schema["title"].as_str().unwrap_or_default();
-    let side = match value.get("userAgent").and_then(Value::as_str) {
-        Some(agent) if agent == cxwire_model::scapi::SERVER_USER_AGENT && title.ends_with(" answer") => 4,
-        Some(agent) if agent == cxwire_model::scapi::CLIENT_USER_AGENT && title.ends_with(" request") => 4,
-        _ => 0,
-    };
-    // An answer is told apart from a request by its result keys too.
-    let result = if title.ends_with(" answer") && (value.get("errorMessage").is_some() || value.get("data").is_some()) {
-        4
-    } else {
-        0
-    };
-    3 * count(required_present) + 2 * count(known) - count(unknown) + side + result
-}
-
-/// The kinds a document can be, from what it says about itself: a Service Client frame names
-/// its `request` or `event` (or carries envelope keys); anything else is an HTTP body, a widgets
-/// option object or a b+s Connects payload.
-fn candidates(value: &Value) -> Vec<registry::SchemaEntry> {
-    use registry::Kind;
-    let entries = registry::entries();
-    let text = |key: &str| value.get(key).and_then(Value::as_str);
-    let keep =
-        |f: &dyn Fn(&registry::SchemaEntry) -> bool| entries.iter().filter(|e| f(e)).cloned().collect::<Vec<_>>();
-    if let Some(event) = text("event") {
-        return keep(&|e| match e.kind {
-            Kind::Event => {
-                e.wire_name == event || (e.wire_name == "messenger:<channel>" && event.starts_with("messenger:"))
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "verdict": "not JSON", "kind": null, "reason": e.to_string() }));
             }
-            Kind::Envelope => e.wire_name == event,
-            Kind::Connects => e.id == "connects/agent-state-change" || e.id == "connects/workitem-event",
-            _ => false,
-        });
-    }
-    if let Some(request) = text("request") {
-        let found =
-            keep(&|e| e.wire_name == request && matches!(e.kind, Kind::Request | Kind::Answer | Kind::Connects));
-        if !found.is_empty() {
-            // A frame with parameters or without a referenceId reads first as a request.
-            return found;
+            return Err(Failure::failed(format!("not JSON: {e}")));
         }
-        return keep(&|e| matches!(e.kind, Kind::Request | Kind::Answer));
+    };
+    let verdict = validate::verdict(&value, &text, kind.as_ref());
+    let warnings = match &verdict {
+        validate::Verdict::Valid(c) | validate::Verdict::Invalid(c) => validate::warnings(&c.entry.id, &text),
+        _ => Vec::new(),
+    };
+    if json {
+        let mut out = validate::to_json(&verdict);
+        out["warnings"] = Value::from(warnings);
+        println!("{out}");
+    } else {
+        print!("{}", validate::to_text(&verdict));
+        for warning in &warnings {
+            println!("warning: {warning}");
+        }
     }
-    if value.get("referenceId").is_some() || value.get("frameId").is_some() || value.get("errorMessage").is_some() {
-        return keep(&|e| matches!(e.kind, Kind::Envelope | Kind::Answer));
+    match verdict {
+        validate::Verdict::Valid(_) => Ok(()),
+        validate::Verdict::Invalid(c) => Err(Failure::failed(format!("{} error(s)", c.problems.len()))),
+        validate::Verdict::Ambiguous { candidates, .. } => {
+            Err(Failure::failed(format!("ambiguous: {} kinds fit; say which with --kind", candidates.len()))
+                .hint(candidates.iter().map(|c| format!("--kind {}", c.entry.id)).collect::<Vec<_>>().join(" or ")))
+        }
+        validate::Verdict::Unknown(reason) => Err(Failure::failed(format!("unknown kind: {reason}"))),
     }
-    keep(&|e| matches!(e.kind, Kind::HttpBody | Kind::Widgets | Kind::Connects))
 }
 
 fn policy_check(value: &str) -> Result<(), Failure> {

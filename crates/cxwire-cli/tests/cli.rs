@@ -56,37 +56,177 @@ fn the_demo_walks_the_shift_and_exits_zero() {
     }
 }
 
-#[test]
-fn validate_accepts_every_fixture_and_rejects_broken_ones_with_paths() {
-    let mut checked = 0;
-    for dir in std::fs::read_dir(fixtures().join("scapi/request"))
-        .unwrap()
-        .chain(std::fs::read_dir(fixtures().join("connects")).unwrap())
-    {
-        let dir = dir.unwrap().path();
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let file = file.unwrap().path();
-            let out = cxwire(&["validate", file.to_str().unwrap()]);
-            assert!(out.status.success(), "{}: {}", file.display(), text(&out.stdout));
-            checked += 1;
+/// `cxwire validate --json ARGS FILE`: the exit code and the verdict.
+fn validate_json(args: &[&str], file: &Path) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["validate", "--json"];
+    all.extend_from_slice(args);
+    all.push(file.to_str().unwrap());
+    let out = cxwire(&all);
+    let verdict = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {}", file.display(), text(&out.stdout)));
+    (out.status.code(), verdict)
+}
+
+/// `(schema id, path)` of the documents under `dir` (`.expect.json` files left out).
+fn documents(dir: &Path) -> Vec<(String, PathBuf)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if path != base.join("invalid") {
+                    walk(base, &path, out);
+                }
+            } else if name.ends_with(".json") && !name.ends_with(".expect.json") {
+                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                out.push((id, path));
+            }
         }
     }
-    assert!(checked > 100);
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out
+}
 
-    let broken = r#"{"request":"interaction.setUserData","parameters":["1", "not an object"],"referenceId":"3"}"#;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(["validate", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), broken.as_bytes()).unwrap();
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
+#[test]
+fn validate_accepts_every_fixture_as_its_kind_and_detection_never_names_another() {
+    let mut detected = 0;
+    let mut ambiguous = 0;
+    let fixtures = documents(&fixtures());
+    assert!(fixtures.len() > 250);
+    for (id, file) in &fixtures {
+        let (code, verdict) = validate_json(&["--kind", id], file);
+        assert_eq!((code, verdict["verdict"].as_str()), (Some(0), Some("valid")), "{}: {verdict}", file.display());
+        assert_eq!(verdict["kind"], id.as_str());
+
+        // Without --kind: its own kind, or "ambiguous" among kinds that include its own.
+        let (code, verdict) = validate_json(&[], file);
+        match verdict["verdict"].as_str() {
+            Some("valid") => {
+                assert_eq!(
+                    (code, verdict["kind"].as_str()),
+                    (Some(0), Some(id.as_str())),
+                    "{}: {verdict}",
+                    file.display()
+                );
+                detected += 1;
+            }
+            Some("ambiguous") => {
+                assert_eq!(code, Some(1));
+                let kinds: Vec<&str> =
+                    verdict["candidates"].as_array().unwrap().iter().filter_map(|c| c["kind"].as_str()).collect();
+                assert!(kinds.contains(&id.as_str()), "{}: {verdict}", file.display());
+                ambiguous += 1;
+            }
+            // `{}` says nothing of what it is (an empty GMS availability map).
+            Some("unknown kind") if std::fs::read_to_string(file).unwrap().trim() == "{}" => {
+                assert_eq!(code, Some(1));
+            }
+            _ => panic!("{}: {verdict}", file.display()),
+        }
+    }
+    // Frames say what they are; some HTTP bodies have the very shape of another.
+    assert!(detected > 240 && ambiguous < 20, "{detected} detected, {ambiguous} ambiguous");
+}
+
+#[test]
+fn validate_rejects_every_invalid_document_with_its_path_and_never_guesses() {
+    let corpus = documents(&fixtures().join("invalid"));
+    assert!(corpus.len() >= 50);
+    for (id, file) in &corpus {
+        let expect: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file.with_extension("expect.json")).unwrap()).unwrap();
+        let (code, verdict) = validate_json(&["--kind", id], file);
+        assert_eq!((code, verdict["verdict"].as_str()), (Some(1), Some("invalid")), "{}: {verdict}", file.display());
+        let errors = verdict["errors"].as_array().unwrap();
+        let at = |source: &'static str| errors.iter().filter(move |e| e["source"] == source);
+        assert!(
+            at("schema").any(|e| e["path"] == expect["schema_at"]),
+            "{}: no schema error at {}: {verdict}",
+            file.display(),
+            expect["schema_at"]
+        );
+        assert!(
+            at("decoder").any(|e| e["message"].as_str().unwrap().contains(expect["decoder"].as_str().unwrap())),
+            "{}: no decoder error with {}: {verdict}",
+            file.display(),
+            expect["decoder"]
+        );
+
+        // Without --kind: never valid as its kind; valid as another only when that kind's
+        // decoder really accepts it (e.g. an "answer" with `event` is an event frame).
+        let (code, verdict) = validate_json(&[], file);
+        let text = std::fs::read_to_string(file).unwrap();
+        match verdict["verdict"].as_str() {
+            Some("valid") => {
+                let kind = verdict["kind"].as_str().unwrap();
+                assert_ne!(kind, id, "{}", file.display());
+                assert_eq!(code, Some(0));
+                let entry = cxwire_model::registry::entry(kind).unwrap();
+                assert!(entry.decode(&text).is_ok(), "{}: detected as {kind}, which refuses it", file.display());
+            }
+            Some("invalid" | "ambiguous" | "unknown kind") => assert_eq!(code, Some(1), "{}", file.display()),
+            other => panic!("{}: {other:?}", file.display()),
+        }
+    }
+}
+
+#[test]
+fn validate_says_unknown_or_ambiguous_instead_of_guessing() {
+    let dir = std::env::temp_dir().join(format!("cxwire-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |name: &str, doc: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, doc).unwrap();
+        validate_json(&[], &file)
+    };
+    let (code, v) = run("empty.json", "{}");
+    assert_eq!((code, v["verdict"].as_str()), (Some(1), Some("unknown kind")), "{v}");
+    let (code, v) = run("future-event.json", r#"{"event":"future","data":{}}"#);
+    assert_eq!((code, v["verdict"].as_str()), (Some(1), Some("unknown kind")), "{v}");
+    // A malformed Service Client event is an invalid Service Client event, not a Connects one.
+    let (code, v) = run("bad-event.json", r#"{"event":"agent","data":5}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str(), v["kind"].as_str()),
+        (Some(1), Some("invalid"), Some("scapi/event/agent"))
+    );
+    // b+s Connects events are not Service Client frames.
+    let (code, v) = run("connects.json", r#"{"event":"agentStateChange","newState":"Ready"}"#);
+    assert_eq!((code, v["kind"].as_str()), (Some(0), Some("connects/agent-state-change")), "{v}");
+    // A bad answer is an invalid answer, not a valid request.
+    let (code, v) = run(
+        "bad-answer.json",
+        r#"{"request":"agent.getState","referenceId":"1","data":{"type":5},"userAgent":"WWE Server"}"#,
+    );
+    assert_eq!((code, v["kind"].as_str()), (Some(1), Some("scapi/answer/agent.getState")), "{v}");
+    // The schema names the value too, through the alternative the document came closest to.
+    for source in ["decoder", "schema"] {
+        assert!(
+            v["errors"].as_array().unwrap().iter().any(|e| e["path"] == "/data/type" && e["source"] == source),
+            "{source}: {v}"
+        );
+    }
+    // Neither parameters nor data, nor a userAgent: a request or an answer.
+    let (code, v) = run("either.json", r#"{"request":"media.getMediaByName","referenceId":"1"}"#);
+    assert_eq!((code, v["verdict"].as_str()), (Some(1), Some("ambiguous")), "{v}");
+    // ClickToCall options have the shape of CallbackService schedule options.
+    let (code, v) = run("click-to-call.json", r#"{"phonenumber":"4151110000"}"#);
+    assert_eq!((code, v["verdict"].as_str()), (Some(1), Some("ambiguous")), "{v}");
+    // The text form names the errors with their paths.
+    let file = dir.join("text.json");
+    std::fs::write(&file, r#"{"request":"agent.setState","parameters":[42],"referenceId":"1"}"#).unwrap();
+    let out = cxwire(&["validate", file.to_str().unwrap()]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("scapi/request/interaction.setUserData") && stdout.contains("parameters"), "{stdout}");
-    assert!(stdout.contains("at /parameters/1") || stdout.contains("parameters[1]"), "{stdout}");
+    assert!(
+        stdout.contains("invalid: scapi/request/agent.setState") && stdout.contains("at /parameters/0"),
+        "{stdout}"
+    );
+    // An unknown --kind is a usage error.
+    let out = cxwire(&["validate", "--kind", "no/such/kind", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -445,4 +585,25 @@ fn sim_refuses_a_non_loopback_address_as_a_usage_error() {
         let stderr = text(&out.stderr);
         assert!(stderr.contains("loopback only") && !stderr.contains("another simulator"), "{flag}: {stderr}");
     }
+}
+
+#[test]
+fn validate_warns_of_callback_options_the_widget_does_not_know() {
+    let dir = std::env::temp_dir().join(format!("cxwire-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("options.json");
+    std::fs::write(
+        &path,
+        r#"{"phonenumber": "+14155550123", "desiredtime": "2026-11-30T10:00:00.000Z", "colour": "red"}"#,
+    )
+    .unwrap();
+    let out = cxwire(&["validate", "--kind", "widgets/schedule-options", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("warning: unknown option `colour`"), "{stdout}");
+    assert!(!stdout.contains("desiredtime`"), "the documented spelling is known: {stdout}");
+    let out = cxwire(&["validate", "--json", "--kind", "widgets/schedule-options", path.to_str().unwrap()]);
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["warnings"].as_array().map(Vec::len), Some(1), "{verdict}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

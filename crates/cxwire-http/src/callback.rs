@@ -18,7 +18,7 @@ use crate::error::{Error, bad_answer};
 use crate::gms_v1::{GmsV1Client, split_data_url};
 use crate::phone::{PhoneRules, parse_region};
 use crate::retry::RetryPolicy;
-use crate::transport::{base_url, default_client};
+use crate::transport::{DEFAULT_BODY_LIMIT, base_url, default_client};
 use crate::wire_time;
 
 /// The default capacity of the event channel.
@@ -65,11 +65,14 @@ pub struct CallbackServiceBuilder {
     retry: RetryPolicy,
     default_region: Option<String>,
     event_capacity: usize,
+    body_limit: usize,
 }
 
 impl CallbackServiceBuilder {
     /// Uses this `reqwest::Client` (and its connection pool), e.g. the one of a
-    /// [`ClickToCallService`](crate::ClickToCallService), instead of creating one.
+    /// [`ClickToCallService`](crate::ClickToCallService), instead of creating one. Build it with
+    /// [`redirect_policy`](crate::redirect_policy), or a redirect to another host reaches that
+    /// host before cxwire-http refuses the answer (see [`Error::RedirectRefused`]).
     pub fn http_client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
@@ -78,6 +81,13 @@ impl CallbackServiceBuilder {
     /// The retry policy (default: no retries; see [`RetryPolicy`] for what is retried).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The largest answer body read, in bytes (default [`DEFAULT_BODY_LIMIT`], 1 MiB); a larger
+    /// one ends the exchange with [`Error::BodyTooLarge`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
         self
     }
 
@@ -101,7 +111,7 @@ impl CallbackServiceBuilder {
     /// [`Error::Config`]: `dataURL` is not an http(s) URL; `apiVersion` is neither `v1` nor `v3`;
     /// v1 without a service (neither `dataURL` ending in `/callback/{service}` nor
     /// `serviceName`); v3 without `apikey`; `ajaxTimeout` of 0; an unknown default region; a
-    /// zero event capacity. [`Error::Transport`] when the default `reqwest::Client` cannot be
+    /// zero event capacity or body limit. [`Error::Transport`] when the default `reqwest::Client` cannot be
     /// created.
     pub fn build(self) -> Result<CallbackService, Error> {
         let config = self.config;
@@ -113,7 +123,7 @@ impl CallbackServiceBuilder {
             Some(c) => c,
             None => default_client()?,
         };
-        let backend = match endpoint(&config, client, self.retry)? {
+        let backend = match endpoint(&config, client, self.retry, self.body_limit)? {
             Endpoint::V1 { client, service } => {
                 let service = service.or_else(|| config.service_name.clone()).ok_or_else(|| {
                     Error::Config(
@@ -139,7 +149,12 @@ pub(crate) enum Endpoint {
 }
 
 /// Reads `dataURL`, `apiVersion`, `apikey` and `ajaxTimeout` into a low-level client.
-pub(crate) fn endpoint(config: &CallbackConfig, client: Client, retry: RetryPolicy) -> Result<Endpoint, Error> {
+pub(crate) fn endpoint(
+    config: &CallbackConfig,
+    client: Client,
+    retry: RetryPolicy,
+    body_limit: usize,
+) -> Result<Endpoint, Error> {
     let data_url = base_url(&config.data_url, "dataURL")?;
     let timeout = Duration::from_millis(config.ajax_timeout_ms());
     if timeout.is_zero() {
@@ -148,8 +163,12 @@ pub(crate) fn endpoint(config: &CallbackConfig, client: Client, retry: RetryPoli
     match config.api_version() {
         ApiVersion::V1 => {
             let (root, service) = split_data_url(&data_url);
-            let client =
-                GmsV1Client::builder(root.as_str()).http_client(client).timeout(timeout).retry(retry).build()?;
+            let client = GmsV1Client::builder(root.as_str())
+                .http_client(client)
+                .timeout(timeout)
+                .retry(retry)
+                .body_limit(body_limit)
+                .build()?;
             Ok(Endpoint::V1 { client, service })
         }
         ApiVersion::V3 => {
@@ -162,6 +181,7 @@ pub(crate) fn endpoint(config: &CallbackConfig, client: Client, retry: RetryPoli
                 .http_client(client)
                 .timeout(timeout)
                 .retry(retry)
+                .body_limit(body_limit)
                 .build()?;
             Ok(Endpoint::V3(client))
         }
@@ -185,6 +205,7 @@ impl CallbackService {
             retry: RetryPolicy::disabled(),
             default_region: None,
             event_capacity: DEFAULT_EVENT_CAPACITY,
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::gms_v1::GmsV1Client;
 use crate::phone::PhoneRules;
 use crate::retry::RetryPolicy;
-use crate::transport::default_client;
+use crate::transport::{DEFAULT_BODY_LIMIT, default_client};
 use crate::wire_time;
 
 /// Requests an access number and code ("Voice - User Originated") and keeps the session for
@@ -59,10 +59,12 @@ pub struct ClickToCallServiceBuilder {
     retry: RetryPolicy,
     default_region: Option<String>,
     store: Option<Arc<dyn SessionStore>>,
+    body_limit: usize,
 }
 
 impl ClickToCallServiceBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one.
+    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one. Build it
+    /// with [`redirect_policy`](crate::redirect_policy) (see [`Error::RedirectRefused`]).
     pub fn http_client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
@@ -72,6 +74,13 @@ impl ClickToCallServiceBuilder {
     /// only 429/503 refusals are ever retried).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The largest answer body read, in bytes (default [`DEFAULT_BODY_LIMIT`], 1 MiB); a larger
+    /// one ends the exchange with [`Error::BodyTooLarge`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
         self
     }
 
@@ -101,7 +110,7 @@ impl ClickToCallServiceBuilder {
             Some(c) => c,
             None => default_client()?,
         };
-        let backend = match endpoint(&config, client, self.retry)? {
+        let backend = match endpoint(&config, client, self.retry, self.body_limit)? {
             Endpoint::V1 { client, .. } => Backend::V1(client),
             Endpoint::V3(client) => {
                 let group_name = config.service_name.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
@@ -124,6 +133,7 @@ impl ClickToCallService {
             retry: RetryPolicy::disabled(),
             default_region: None,
             store: None,
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::retry::{Idempotency, RetryPolicy};
-use crate::transport::{Api, Transport, base_url, default_client, join};
+use crate::transport::{Api, DEFAULT_BODY_LIMIT, Transport, base_url, default_client, join};
 
 /// An Engagement v3 client: create, cancel, retrieve, availability and call-in, with `x-api-key`
 /// on every call, on one shared connection pool.
@@ -54,10 +54,12 @@ pub struct EngagementV3ClientBuilder {
     client: Option<Client>,
     timeout: Duration,
     retry: RetryPolicy,
+    body_limit: usize,
 }
 
 impl EngagementV3ClientBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one.
+    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one. Build it
+    /// with [`redirect_policy`](crate::redirect_policy) (see [`Error::RedirectRefused`]).
     pub fn http_client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
@@ -75,11 +77,18 @@ impl EngagementV3ClientBuilder {
         self
     }
 
+    /// The largest answer body read, in bytes (default [`DEFAULT_BODY_LIMIT`], 1 MiB); a larger
+    /// one ends the exchange with [`Error::BodyTooLarge`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
     /// [`Error::Config`] for a base URL that is not http(s), an empty API key or one that cannot
-    /// be a header value, or a zero timeout; [`Error::Transport`] when the default
+    /// be a header value, or a zero timeout or body limit; [`Error::Transport`] when the default
     /// `reqwest::Client` cannot be created.
     pub fn build(self) -> Result<EngagementV3Client, Error> {
         let mut base = base_url(&self.base, "the Engagement v3 base URL")?;
@@ -93,6 +102,9 @@ impl EngagementV3ClientBuilder {
         if self.timeout.is_zero() {
             return Err(Error::Config("the timeout must be more than 0 ms".into()));
         }
+        if self.body_limit == 0 {
+            return Err(Error::Config("the body limit must be at least 1 byte".into()));
+        }
         let client = match self.client {
             Some(c) => c,
             None => default_client()?,
@@ -101,7 +113,13 @@ impl EngagementV3ClientBuilder {
             base,
             api_key: self.api_key,
             header,
-            transport: Transport { client, timeout: self.timeout, retry: self.retry, api: Api::EngagementV3 },
+            transport: Transport {
+                client,
+                timeout: self.timeout,
+                retry: self.retry,
+                api: Api::EngagementV3,
+                body_limit: self.body_limit,
+            },
         })
     }
 }
@@ -124,6 +142,7 @@ impl EngagementV3Client {
             client: None,
             timeout: Duration::from_millis(DEFAULT_AJAX_TIMEOUT_MS),
             retry: RetryPolicy::disabled(),
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 
@@ -148,6 +167,11 @@ impl EngagementV3Client {
     /// The per-exchange timeout.
     pub fn timeout(&self) -> Duration {
         self.transport.timeout
+    }
+
+    /// The largest answer body read, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.transport.body_limit
     }
 
     /// Creates (schedules) a callback: `POST /callbacks/create`. Never retried after a transport

@@ -102,6 +102,41 @@ pub enum Error {
         source: Arc<serde_json::Error>,
     },
 
+    /// The answer's body is larger than the body limit (see `body_limit` on the builders;
+    /// default [`DEFAULT_BODY_LIMIT`](crate::DEFAULT_BODY_LIMIT)). The client stopped reading at
+    /// the limit, or before reading anything when `Content-Length` announced more, and dropped
+    /// the connection. Never retried.
+    #[error("{}", too_large_message(*status, *limit, *declared))]
+    BodyTooLarge {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
+        /// The `Content-Length` the server announced, when it did.
+        declared: Option<u64>,
+        /// The first bytes of the body (lossy UTF-8, at most
+        /// [`BODY_HEAD_BYTES`](crate::BODY_HEAD_BYTES)), for the server's message: the bytes
+        /// read before the limit was passed, or for an error status announced too large, the
+        /// first bytes read for it.
+        head: String,
+    },
+
+    /// The server redirected to another origin (scheme, host or port), and the request was not
+    /// sent there, so that `x-api-key` never leaves the configured host. A redirect to the same
+    /// origin is followed (at most 10 in a row).
+    ///
+    /// With a caller-supplied `reqwest::Client` (`http_client(..)` on the builders) that was not
+    /// built with [`redirect_policy`](crate::redirect_policy), the client itself follows the
+    /// redirect before cxwire-http sees the answer: then `followed` is true, the other host has
+    /// received the request (with its headers), and the answer is refused all the same.
+    #[error("{}", redirect_message(target, *followed))]
+    RedirectRefused {
+        /// The redirect target (without any user name or password).
+        target: String,
+        /// True when a caller-supplied client had already followed it (see above).
+        followed: bool,
+    },
+
     /// No complete answer within `ajaxTimeout` (the whole exchange: connect, send, read).
     #[error("no answer within {} ms (ajaxTimeout)", .0.as_millis())]
     Timeout(Duration),
@@ -142,7 +177,7 @@ impl Error {
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Decode { status, .. } => Some(*status),
+            Self::Decode { status, .. } | Self::BodyTooLarge { status, .. } => Some(*status),
             other => other.http().map(|f| f.status),
         }
     }
@@ -184,11 +219,22 @@ impl Error {
         Self::InvalidOption { option, reason: reason.into() }
     }
 
-    pub(crate) fn decode(status: u16, body: &[u8], source: serde_json::Error) -> Self {
-        Self::Decode { status, body: String::from_utf8_lossy(body).into_owned(), source: Arc::new(source) }
+    pub(crate) fn decode(status: u16, body: Vec<u8>, source: serde_json::Error) -> Self {
+        Self::Decode { status, body: into_text(body), source: Arc::new(source) }
     }
 
+    /// A reqwest error; a redirect refused by [`redirect_policy`](crate::redirect_policy) becomes
+    /// [`Error::RedirectRefused`].
     pub(crate) fn transport(error: reqwest::Error) -> Self {
+        if error.is_redirect() {
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                if let Some(refused) = cause.downcast_ref::<crate::transport::CrossOrigin>() {
+                    return Self::RedirectRefused { target: refused.target.clone(), followed: false };
+                }
+                source = cause.source();
+            }
+        }
         Self::Transport(Arc::new(error))
     }
 
@@ -267,5 +313,30 @@ impl PartialEq for Error {
 /// A 2xx answer whose content does not make sense: a decode error carrying the answer.
 pub(crate) fn bad_answer<T: serde::Serialize>(answer: &T, why: impl fmt::Display) -> Error {
     let body = serde_json::to_vec(answer).unwrap_or_default();
-    Error::decode(200, &body, <serde_json::Error as serde::de::Error>::custom(why))
+    Error::decode(200, body, <serde_json::Error as serde::de::Error>::custom(why))
+}
+
+/// Bytes as text without a copy when they are UTF-8 (lossy otherwise).
+pub(crate) fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn too_large_message(status: u16, limit: usize, declared: Option<u64>) -> String {
+    match declared {
+        Some(declared) => {
+            format!("answer body of {declared} bytes (HTTP {status}) is over the limit of {limit} bytes")
+        }
+        None => format!("answer body (HTTP {status}) is over the limit of {limit} bytes"),
+    }
+}
+
+fn redirect_message(target: &str, followed: bool) -> String {
+    if followed {
+        format!(
+            "the HTTP client followed a redirect to another origin ({target}); the answer is refused \
+             (build the reqwest::Client with cxwire_http::redirect_policy())"
+        )
+    } else {
+        format!("refused a redirect to another origin: {target}")
+    }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::retry::{Idempotency, RetryPolicy};
-use crate::transport::{Api, Transport, base_url, default_client, join};
+use crate::transport::{Api, DEFAULT_BODY_LIMIT, Transport, base_url, default_client, join};
 
 /// A GMS v1 client: every callback operation and request-interaction, on one shared connection
 /// pool.
@@ -46,10 +46,12 @@ pub struct GmsV1ClientBuilder {
     client: Option<Client>,
     timeout: Duration,
     retry: RetryPolicy,
+    body_limit: usize,
 }
 
 impl GmsV1ClientBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one.
+    /// Uses this `reqwest::Client` (and its connection pool) instead of creating one. Build it
+    /// with [`redirect_policy`](crate::redirect_policy) (see [`Error::RedirectRefused`]).
     pub fn http_client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
@@ -67,15 +69,25 @@ impl GmsV1ClientBuilder {
         self
     }
 
+    /// The largest answer body read, in bytes (default [`DEFAULT_BODY_LIMIT`], 1 MiB); a larger
+    /// one ends the exchange with [`Error::BodyTooLarge`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] for a base URL that is not http(s) or a zero timeout;
+    /// [`Error::Config`] for a base URL that is not http(s) or a zero timeout or body limit;
     /// [`Error::Transport`] when the default `reqwest::Client` cannot be created.
     pub fn build(self) -> Result<GmsV1Client, Error> {
         let base = base_url(&self.base, "the GMS base URL")?;
         if self.timeout.is_zero() {
             return Err(Error::Config("the timeout must be more than 0 ms".into()));
+        }
+        if self.body_limit == 0 {
+            return Err(Error::Config("the body limit must be at least 1 byte".into()));
         }
         let client = match self.client {
             Some(c) => c,
@@ -83,7 +95,13 @@ impl GmsV1ClientBuilder {
         };
         Ok(GmsV1Client {
             base,
-            transport: Transport { client, timeout: self.timeout, retry: self.retry, api: Api::GmsV1 },
+            transport: Transport {
+                client,
+                timeout: self.timeout,
+                retry: self.retry,
+                api: Api::GmsV1,
+                body_limit: self.body_limit,
+            },
         })
     }
 }
@@ -96,6 +114,7 @@ impl GmsV1Client {
             client: None,
             timeout: Duration::from_millis(DEFAULT_AJAX_TIMEOUT_MS),
             retry: RetryPolicy::disabled(),
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 
@@ -120,6 +139,11 @@ impl GmsV1Client {
     /// The per-exchange timeout.
     pub fn timeout(&self) -> Duration {
         self.transport.timeout
+    }
+
+    /// The largest answer body read, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.transport.body_limit
     }
 
     /// The URL of a callback service: `{base}/callback/{service}`.

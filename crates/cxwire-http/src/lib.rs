@@ -23,6 +23,7 @@ pub use error::{Error, HttpFailure};
 pub use gms_v1::{GmsV1Client, GmsV1ClientBuilder};
 pub use phone::normalize_e164;
 pub use retry::RetryPolicy;
+pub use transport::{BODY_HEAD_BYTES, DEFAULT_BODY_LIMIT, redirect_policy};
 
 /// The model crate, re-exported so that its option, configuration and body types need no
 /// separate dependency.

@@ -9,10 +9,14 @@ use serde_json::Value;
 
 use crate::DecodeError;
 use crate::error::from_str_at;
-use crate::macros::{open_enum, wire_object};
+use crate::macros::{object_only, open_enum, wire_object};
 
 /// The name of the custom event dispatched to `window.top`.
 pub const CUSTOM_EVENT_NAME: &str = "integrationapi";
+
+/// The alternative name single-session environments may dispatch instead of
+/// [`CUSTOM_EVENT_NAME`] (not recommended with several sessions: Microsoft Dynamics may block it).
+pub const CLICK_TO_ACT_EVENT_NAME: &str = "CIClickToAct";
 
 /// A request to b+s Connects: the `detail` of the custom event. Fire-and-forget for web clients.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -117,6 +121,8 @@ impl ConnectsRequest {
 /// The click-to-act payload that starts an outbound or consultation call: no `request` key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ClickToAct")]
 pub struct ClickToAct {
     /// The phone number.
     pub value: String,
@@ -127,6 +133,8 @@ pub struct ClickToAct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
 }
+
+object_only!(ClickToAct);
 
 /// Any `detail` a page may dispatch.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,6 +186,134 @@ impl Serialize for ConnectsMessage {
             Self::ClickToAct(c) => c.serialize(s),
             Self::Unknown { detail, .. } => detail.serialize(s),
         }
+    }
+}
+
+/// The type of the custom event a page dispatches to `window.top`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ConnectsEventType {
+    /// `integrationapi`: the documented name, for any environment (the default).
+    #[default]
+    IntegrationApi,
+    /// `CIClickToAct`: accepted instead in single-session environments.
+    CiClickToAct,
+}
+
+impl ConnectsEventType {
+    /// Every event type, as written on the wire.
+    pub const NAMES: &'static [&'static str] = &[CUSTOM_EVENT_NAME, CLICK_TO_ACT_EVENT_NAME];
+
+    /// The event type as written on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::IntegrationApi => CUSTOM_EVENT_NAME,
+            Self::CiClickToAct => CLICK_TO_ACT_EVENT_NAME,
+        }
+    }
+
+    /// Parses the wire text; `None` for any other name (b+s Connects listens to these two only).
+    pub fn from_wire(text: &str) -> Option<Self> {
+        match text {
+            CUSTOM_EVENT_NAME => Some(Self::IntegrationApi),
+            CLICK_TO_ACT_EVENT_NAME => Some(Self::CiClickToAct),
+            _ => None,
+        }
+    }
+}
+
+/// The custom event a page dispatches, `new CustomEvent(type, {detail})`, as the document
+/// `{"type": "integrationapi" | "CIClickToAct", "detail": {...}}`. The type is kept as received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectsCustomEvent {
+    /// The event type (`type`).
+    pub event_type: ConnectsEventType,
+    /// The request or click-to-act payload (`detail`).
+    pub detail: ConnectsMessage,
+}
+
+impl ConnectsCustomEvent {
+    /// Decodes a `{"type", "detail"}` document.
+    ///
+    /// # Errors
+    /// Not an object, a missing `type` or `detail`, a `type` other than `integrationapi` and
+    /// `CIClickToAct`, or a `detail` that does not decode (see [`ConnectsMessage::decode`]; the
+    /// path starts at `detail`).
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire {
+            #[serde(rename = "type")]
+            event_type: String,
+            detail: Value,
+        }
+        let context = || "b+s Connects custom event".to_owned();
+        let wire: Wire = from_str_at(context, text)?;
+        let Some(event_type) = ConnectsEventType::from_wire(&wire.event_type) else {
+            return Err(DecodeError::Json {
+                context: context(),
+                path: "type".into(),
+                message: format!(
+                    "unknown custom event type {:?}: b+s Connects listens to `integrationapi` (or `CIClickToAct` in single-session environments)",
+                    wire.event_type
+                ),
+            });
+        };
+        let detail = ConnectsMessage::decode(&wire.detail.to_string()).map_err(|e| e.within("detail"))?;
+        Ok(Self { event_type, detail })
+    }
+}
+
+impl Serialize for ConnectsCustomEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", self.event_type.as_str())?;
+        map.serialize_entry("detail", &self.detail)?;
+        map.end()
+    }
+}
+
+impl JsonSchema for ConnectsCustomEvent {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConnectsCustomEvent".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let detail = g.subschema_for::<ConnectsMessage>().to_value();
+        schemars::json_schema!({
+            "description": "The custom event a page dispatches to window.top: `new CustomEvent(type, {detail})`.",
+            "type": "object",
+            "properties": {
+                "type": {
+                    "description": "`integrationapi`, or `CIClickToAct` in single-session environments.",
+                    "enum": ConnectsEventType::NAMES
+                },
+                "detail": detail
+            },
+            "required": ["type", "detail"],
+            "additionalProperties": false
+        })
+    }
+}
+
+impl JsonSchema for ConnectsMessage {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConnectsMessage".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let request = g.subschema_for::<ConnectsRequest>().to_value();
+        let click_to_act = g.subschema_for::<ClickToAct>().to_value();
+        schemars::json_schema!({
+            "description": "A `detail`: a known request, the click-to-act payload (no `request`), or a request this version does not know.",
+            "anyOf": [
+                request,
+                { "allOf": [click_to_act, { "not": { "required": ["request"] } }] },
+                {
+                    "type": "object",
+                    "required": ["request"],
+                    "properties": { "request": { "type": "string", "not": { "enum": ConnectsRequest::NAMES } } }
+                }
+            ]
+        })
     }
 }
 
@@ -271,6 +407,8 @@ wire_object! {
 
 /// The result the custom-integration library resolves a request to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "ConnectsResult")]
 pub struct ConnectsResult {
     /// Whether it succeeded.
     pub success: bool,
@@ -281,3 +419,5 @@ pub struct ConnectsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
 }
+
+object_only!(ConnectsResult);

@@ -201,6 +201,57 @@ macro_rules! wire_object {
     };
 }
 
+/// Implements `Serialize` and `Deserialize` for a struct derived with `#[serde(remote = "Self")]`
+/// (and `#[schemars(rename = "...")]`, which keeps its schema name), so that it reads a JSON
+/// object only: serde's derived structs also read a positional array of their fields, which the
+/// schemas (and every other language) refuse.
+macro_rules! object_only {
+    ($name:ident) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $name::serialize(self, s)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(concat!("an object (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        $name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+pub(crate) use object_only;
+
+/// Deserializes `T` from a JSON object only (serde's derive would also read a positional
+/// array), for the types whose `Deserialize` is written by hand around a wire struct.
+pub(crate) fn deserialize_object<'de, D, T>(d: D, what: &'static str) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Object<T>(&'static str, std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "an object ({})", self.0)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(Object(what, std::marker::PhantomData))
+}
 pub(crate) use open_enum;
 pub(crate) use wire_object;
 

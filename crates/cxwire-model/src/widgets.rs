@@ -1,11 +1,13 @@
 //! The Widgets bus (CXBus) services CallbackService and ClickToCallService: configuration,
 //! command names and options, resolutions and events (seeds 000-002, WIRE.md section 5).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::open_enum;
+use crate::macros::{object_only, open_enum};
 use crate::scapi::types::UserData;
 use crate::secret::SecretString;
 
@@ -30,6 +32,8 @@ open_enum! {
 /// used by ClickToCallService for its endpoint).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "CallbackConfig")]
 pub struct CallbackConfig {
     /// The `x-api-key` value (v3). Never shown by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +58,8 @@ pub struct CallbackConfig {
     pub country_codes: Option<bool>,
 }
 
+object_only!(CallbackConfig);
+
 impl CallbackConfig {
     /// The API version, `v1` when not set.
     pub fn api_version(&self) -> ApiVersion {
@@ -76,37 +82,152 @@ impl CallbackConfig {
     }
 }
 
-/// The options of `CallbackService.schedule`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+/// Which key carried the desired time of `CallbackService.schedule` options: the seeds'
+/// examples write `desiredTime`, their Options tables `desiredtime`. Both are accepted and
+/// re-encoded as received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DesiredTimeKey {
+    /// `desiredTime`, as the examples write it (and cxwire by default).
+    #[default]
+    CamelCase,
+    /// `desiredtime`, as the Options tables write it.
+    Lowercase,
+}
+
+/// The options of `CallbackService.schedule`. Keys this version does not know are kept in
+/// `extra` (see [`ScheduleOptions::unknown_keys`]), never dropped.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScheduleOptions {
     /// Form field `firstname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Form field `lastname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// Form field `phonenumber`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phonenumber: Option<String>,
     /// Form field `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Form field `notes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The desired time, ISO 8601 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The desired time, ISO 8601 UTC (`desiredTime` or `desiredtime`).
     pub desired_time: Option<String>,
+    /// Which key carries `desired_time` on the wire.
+    pub desired_time_key: DesiredTimeKey,
     /// Attached data, merged over the configured default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<UserData>,
     /// The v3 service name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
+    /// Keys this version does not know, kept so that re-encoding is lossless.
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The options of `CallbackService.schedule`.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "ScheduleOptions",
+    extend("not" = {
+        "required": ["desiredTime", "desiredtime"],
+        "properties": { "desiredTime": { "type": "string" }, "desiredtime": { "type": "string" } }
+    })
+)]
+struct ScheduleOptionsWire {
+    /// Form field `firstname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firstname: Option<String>,
+    /// Form field `lastname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lastname: Option<String>,
+    /// Form field `phonenumber`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phonenumber: Option<String>,
+    /// Form field `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    /// Form field `notes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    /// The desired time, ISO 8601 UTC, as the seeds' examples spell it (not with `desiredtime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    desired_time: Option<String>,
+    /// The desired time, as the seeds' Options tables spell it (not with `desiredTime`).
+    #[serde(rename = "desiredtime", default, skip_serializing_if = "Option::is_none")]
+    desired_time_lowercase: Option<String>,
+    /// Attached data, merged over the configured default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_data: Option<UserData>,
+    /// The v3 service name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    service_name: Option<String>,
+    /// Keys this version does not know.
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+impl Serialize for ScheduleOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (desired_time, desired_time_lowercase) = match self.desired_time_key {
+            DesiredTimeKey::CamelCase => (self.desired_time.clone(), None),
+            DesiredTimeKey::Lowercase => (None, self.desired_time.clone()),
+        };
+        ScheduleOptionsWire {
+            firstname: self.firstname.clone(),
+            lastname: self.lastname.clone(),
+            phonenumber: self.phonenumber.clone(),
+            email: self.email.clone(),
+            subject: self.subject.clone(),
+            desired_time,
+            desired_time_lowercase,
+            user_data: self.user_data.clone(),
+            service_name: self.service_name.clone(),
+            extra: self.extra.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScheduleOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w: ScheduleOptionsWire = crate::macros::deserialize_object(d, "ScheduleOptions")?;
+        let (desired_time, desired_time_key) = match (w.desired_time, w.desired_time_lowercase) {
+            (Some(_), Some(_)) => {
+                return Err(serde::de::Error::custom(
+                    "the options have both `desiredTime` and `desiredtime`; give one (they are the same option)",
+                ));
+            }
+            (None, Some(t)) => (Some(t), DesiredTimeKey::Lowercase),
+            (t, None) => (t, DesiredTimeKey::CamelCase),
+        };
+        Ok(Self {
+            firstname: w.firstname,
+            lastname: w.lastname,
+            phonenumber: w.phonenumber,
+            email: w.email,
+            subject: w.subject,
+            desired_time,
+            desired_time_key,
+            user_data: w.user_data,
+            service_name: w.service_name,
+            extra: w.extra,
+        })
+    }
+}
+
+impl JsonSchema for ScheduleOptions {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        ScheduleOptionsWire::schema_name()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ScheduleOptionsWire::json_schema(g)
+    }
 }
 
 impl ScheduleOptions {
+    /// The keys this version does not know (kept in `extra`), in order: worth a warning, as
+    /// the widget ignores them.
+    pub fn unknown_keys(&self) -> Vec<&str> {
+        self.extra.keys().map(String::as_str).collect()
+    }
+
     /// Whether any form data is present (else the widget rejects with
     /// [`NO_DATA_TO_SCHEDULE`]).
     pub fn has_form_data(&self) -> bool {
@@ -120,9 +241,12 @@ impl ScheduleOptions {
     }
 }
 
-/// The options of `CallbackService.availability`.
+/// The options of `CallbackService.availability`. Keys this version does not know are kept in
+/// `extra` (see [`AvailabilityOptions::unknown_keys`]), never dropped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "AvailabilityOptions")]
 pub struct AvailabilityOptions {
     /// Start, ISO 8601 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,9 +263,20 @@ pub struct AvailabilityOptions {
     /// The v3 service name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
+    /// Keys this version does not know, kept so that re-encoding is lossless.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
+object_only!(AvailabilityOptions);
+
 impl AvailabilityOptions {
+    /// The keys this version does not know (kept in `extra`), in order: worth a warning, as
+    /// the widget ignores them.
+    pub fn unknown_keys(&self) -> Vec<&str> {
+        self.extra.keys().map(String::as_str).collect()
+    }
+
     /// Whether any query parameter is present (else the widget rejects with
     /// [`NO_AVAILABILITY_QUERY`]).
     pub fn has_query(&self) -> bool {
@@ -156,6 +291,8 @@ impl AvailabilityOptions {
 /// The options of `ClickToCallService.requestNumber`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "RequestNumberOptions")]
 pub struct RequestNumberOptions {
     /// The customer's number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +301,8 @@ pub struct RequestNumberOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<UserData>,
 }
+
+object_only!(RequestNumberOptions);
 
 open_enum! {
     /// The bus commands of the two services (`<Plugin>.<command>`).
@@ -201,11 +340,15 @@ open_enum! {
 
 /// A message published on the bus: subscribers receive `{data: ...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "BusMessage")]
 pub struct BusMessage {
     /// The event's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
+
+object_only!(BusMessage);
 
 open_enum! {
     /// The documented reasons a `schedule` or `availability` command is rejected.

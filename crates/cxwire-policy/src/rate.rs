@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cxwire_model::scapi::RateLimitNotice;
+use cxwire_model::scapi::{DOCUMENTED_NAMES, RateLimitNotice};
 
 use crate::PolicyError;
 use crate::names::{case_hint, is_known_request, split_request};
@@ -21,7 +21,9 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 pub struct RateLimitConfig {
     /// `rate-limit`: requests per minute over all requests; 0 = unlimited.
     pub global: u64,
-    /// `rate-limit.<request>`: requests per minute for that request name; 0 = unlimited.
+    /// `rate-limit.<request>`: requests per minute for that request name; 0 = unlimited. A SIP
+    /// endpoint call configured under its documented name (`voice.muteMicrophone`) is stored
+    /// under its wire name (`sipEndpoint.muteMicrophone`).
     pub per_request: BTreeMap<String, u64>,
     /// `rate-limit-quarantine-delay`: seconds during which further requests of a limited type
     /// are ignored; 0 = forever.
@@ -50,6 +52,12 @@ impl RateLimitConfig {
                 return Err(PolicyError::BadRequestKey { key: key.to_owned() });
             }
             let limit = number()?;
+            // The SIP endpoint calls are documented under voice (`voice.muteMicrophone`) and
+            // sent as `sipEndpoint.*`: a limit set under either name is the request's limit.
+            let request = DOCUMENTED_NAMES
+                .iter()
+                .find(|(documented, _)| *documented == request)
+                .map_or(request, |(_, wire)| *wire);
             self.per_request.insert(request.to_owned(), limit);
         } else {
             return Ok(false);

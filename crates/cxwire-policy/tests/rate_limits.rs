@@ -373,3 +373,27 @@ fn bad_option_values_are_errors() {
         assert_eq!(error.to_string(), expected, "{key}={value}");
     }
 }
+
+#[test]
+fn a_sip_endpoint_limit_may_name_the_request_as_documented_under_voice() {
+    // Seed 003 documents the call as voice.muteMicrophone; the library sends sipEndpoint.*.
+    let mut limiter = RateLimiter::from_options([("rate-limit.voice.muteMicrophone", "2")]).unwrap();
+    assert_eq!(limiter.limit_for("sipEndpoint.muteMicrophone"), Some(2));
+    assert!(limiter.warnings().is_empty(), "{:?}", limiter.warnings());
+    run(
+        &mut limiter,
+        &[
+            (0, "sipEndpoint.muteMicrophone", A),
+            (1, "sipEndpoint.muteMicrophone", A),
+            (2, "sipEndpoint.muteMicrophone", R(Some(30))),
+        ],
+    );
+    // Both names are one key: the last value wins, as for a key given twice.
+    let limiter =
+        RateLimiter::from_options([("rate-limit.sipEndpoint.muteSpeaker", "5"), ("rate-limit.voice.muteSpeaker", "3")])
+            .unwrap();
+    assert_eq!(limiter.limit_for("sipEndpoint.muteSpeaker"), Some(3));
+    // Other voice requests keep their own names.
+    let limiter = RateLimiter::from_options([("rate-limit.voice.dial", "4")]).unwrap();
+    assert_eq!((limiter.limit_for("voice.dial"), limiter.limit_for("sipEndpoint.dial")), (Some(4), None));
+}

@@ -7,8 +7,9 @@ pub mod outbound;
 pub mod page;
 pub mod scenario;
 mod server;
+pub mod testing;
 pub mod workspace;
 
 pub use limits::SimLimits;
 pub use outbound::PreviewMode;
-pub use server::{ConnectionInfo, RELAY_PATH, SimBuilder, SimConfig, SimControl, SimError, Simulator};
+pub use server::{ConnectionInfo, RELAY_PATH, RemoteAction, SimBuilder, SimConfig, SimControl, SimError, Simulator};

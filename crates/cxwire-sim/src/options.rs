@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
 
-use cxwire_model::scapi::types::{ConfigurationOptions, OptionQuery, OptionValue, UserData};
+use cxwire_model::scapi::types::{ConfigurationSections, OptionQuery, OptionValue, UserData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -188,10 +188,10 @@ pub fn parse_query(query: &OptionQuery) -> Result<Vec<OptionPattern>, OptionErro
 #[serde(try_from = "OptionStoreFile")]
 pub struct OptionStore {
     /// The application's options, by section.
-    sections: ConfigurationOptions,
+    sections: ConfigurationSections,
     /// The transaction objects' annexes, by transaction name, then section.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    transactions: BTreeMap<String, ConfigurationOptions>,
+    transactions: BTreeMap<String, ConfigurationSections>,
 }
 
 impl OptionStore {
@@ -261,12 +261,12 @@ impl OptionStore {
     }
 
     /// The application's options, by section.
-    pub fn sections(&self) -> &ConfigurationOptions {
+    pub fn sections(&self) -> &ConfigurationSections {
         &self.sections
     }
 
     /// The transaction objects' annexes, by transaction name.
-    pub fn transactions(&self) -> &BTreeMap<String, ConfigurationOptions> {
+    pub fn transactions(&self) -> &BTreeMap<String, ConfigurationSections> {
         &self.transactions
     }
 
@@ -275,7 +275,7 @@ impl OptionStore {
     /// # Errors
     /// [`OptionError::InvalidPattern`] when a pattern breaks the wildcard rules; nothing is
     /// answered then.
-    pub fn get_option(&self, query: &OptionQuery) -> Result<ConfigurationOptions, OptionError> {
+    pub fn get_option(&self, query: &OptionQuery) -> Result<ConfigurationSections, OptionError> {
         let patterns = parse_query(query)?;
         Ok(select(&self.sections, &patterns))
     }
@@ -293,7 +293,7 @@ impl OptionStore {
         &self,
         query: &OptionQuery,
         user_data: Option<&UserData>,
-    ) -> Result<ConfigurationOptions, OptionError> {
+    ) -> Result<ConfigurationSections, OptionError> {
         let patterns = parse_query(query)?;
         let user_data = user_data.ok_or(OptionError::InteractionNotFound)?;
         Ok(select(&self.contextual_sections(user_data), &patterns))
@@ -324,7 +324,7 @@ impl OptionStore {
 
     /// Every option as seen in the context of an interaction with this user data: the
     /// application's options with the overrides applied.
-    pub fn contextual_sections(&self, user_data: &UserData) -> ConfigurationOptions {
+    pub fn contextual_sections(&self, user_data: &UserData) -> ConfigurationSections {
         let mut sections = self.sections.clone();
         // Applied last-listed first, so that the first listed transaction wins.
         for name in self.override_transactions(user_data).iter().rev() {
@@ -343,8 +343,8 @@ impl OptionStore {
 }
 
 /// The options of `sections` that match any of `patterns`, grouped by section.
-fn select(sections: &ConfigurationOptions, patterns: &[OptionPattern]) -> ConfigurationOptions {
-    let mut answer = ConfigurationOptions::new();
+fn select(sections: &ConfigurationSections, patterns: &[OptionPattern]) -> ConfigurationSections {
+    let mut answer = ConfigurationSections::new();
     for pattern in patterns {
         let Some(options) = sections.get(&pattern.section) else {
             continue;
@@ -401,7 +401,7 @@ impl TryFrom<OptionStoreFile> for OptionStore {
 fn convert_sections(
     sections: BTreeMap<String, BTreeMap<String, Value>>,
     at: &str,
-) -> Result<ConfigurationOptions, String> {
+) -> Result<ConfigurationSections, String> {
     sections
         .into_iter()
         .map(|(section, options)| {

@@ -60,7 +60,7 @@ use std::fmt;
 
 use cxwire_model::scapi::types::{
     CallResults, CallType, CallbackType, Capability, ChainedRecords, Direction, Field, FieldType, Interaction,
-    InteractionState, OutboundRecord, Party, UserData, ValueType,
+    InteractionDate, InteractionState, OutboundRecord, Party, UserData, ValueType,
 };
 use cxwire_model::scapi::{InteractionEvent, InteractionEventType};
 use serde_json::Value;
@@ -888,8 +888,8 @@ impl PreviewRecord {
             capabilities: Some(leg.capabilities.clone()),
             media: Some(MEDIA.to_owned()),
             is_main_case_interaction: Some(main),
-            start_date: start,
-            end_date: end,
+            start_date: start.map(InteractionDate::from),
+            end_date: end.map(InteractionDate::from),
             name: phone,
             ..Interaction::default()
         })
@@ -1792,7 +1792,7 @@ mod tests {
         let events = desk.call("1", 284, "2", 7).unwrap();
         let call = events[0].interaction.as_deref().unwrap();
         assert_eq!(call.name.as_deref(), Some("+33647004"));
-        assert_eq!(call.start_date, Some(7));
+        assert_eq!(call.start_date.as_ref().and_then(|d| d.as_millis()), Some(7));
         assert_eq!(call.user_data.as_ref().unwrap()["GSW_RECORD_HANDLE"], json!("284"));
         assert_eq!(desk.interaction("2").unwrap().state, Some(InteractionState::Dialing));
         assert_eq!(desk.interactions().len(), 2);

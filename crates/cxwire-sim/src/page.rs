@@ -76,7 +76,7 @@
 //! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}}` |
 //! | `GET /control/interactions` | the interactions on the desktop (JSON array) |
 //! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)) |
-//! | `POST /control/action` | one scenario action ([`Action`]), e.g. `{"action": "inboundCall", "ani": "+14155550123"}`: `200 {"interactionId": ...}` |
+//! | `POST /control/action` | one scenario action ([`ControlAction`]: an [`Action`](crate::scenario::Action) and an optional `"agent"`), e.g. `{"action": "inboundCall", "ani": "+14155550123", "agent": "emp1002"}`: `200 {"interactionId": ...}` |
 //! | `POST /control/scenario` | a whole [`Scenario`], delays included: `200 {"created": [ids]}` |
 //!
 //! Every request must name the page's own address in `Host` (`127.0.0.1:<port>` or
@@ -100,7 +100,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::http::server::{Handler, accept_loop, read_body};
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{ControlAction, Scenario};
 use crate::{SimControl, SimError};
 
 /// The Workspace page.
@@ -271,6 +271,11 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 impl Shared {
+    /// The control API for `agent`'s desktop, or the first agent's.
+    fn control_for(&self, agent: Option<&str>) -> Result<SimControl, SimError> {
+        agent.map_or_else(|| Ok(self.control.clone()), |a| self.control.agent(a))
+    }
+
     async fn respond(&self, request: Request<Body>) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path();
@@ -323,9 +328,12 @@ impl Shared {
                     Err(message) => return error(StatusCode::BAD_REQUEST, &message),
                 };
                 if path == "/control/action" {
-                    match decode::<Action>(&body) {
-                        Ok(action) => match self.control.act(&action).await {
-                            Ok(id) => json(StatusCode::OK, &serde_json::json!({ "interactionId": id })),
+                    match decode::<ControlAction>(&body) {
+                        Ok(ControlAction { agent, action }) => match self.control_for(agent.as_deref()) {
+                            Ok(control) => match control.act(&action).await {
+                                Ok(id) => json(StatusCode::OK, &serde_json::json!({ "interactionId": id })),
+                                Err(e) => sim_error(&e),
+                            },
                             Err(e) => sim_error(&e),
                         },
                         Err(message) => error(StatusCode::BAD_REQUEST, &message),

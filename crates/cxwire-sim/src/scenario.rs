@@ -19,7 +19,7 @@ use cxwire_model::scapi::{OutboundEventType, RealtimeConnectionState};
 use serde::{Deserialize, Serialize};
 
 use crate::outbound::PreviewMode;
-use crate::{SimControl, SimError};
+use crate::{RemoteAction, SimControl, SimError};
 
 /// A scenario: steps run in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,22 @@ pub struct ScenarioStep {
     /// Milliseconds to wait after the previous step.
     #[serde(default)]
     pub after_ms: u64,
+    /// The agent whose desktop the action is for (employee id or user name); the first agent
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// One action for an agent's desktop, as `POST /control/action` takes it: the action's fields
+/// and an optional `"agent"` (employee id or user name; the first agent when absent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlAction {
+    /// The agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
     /// What happens.
     #[serde(flatten)]
     pub action: Action,
@@ -108,6 +124,15 @@ pub enum Action {
         /// The 0-based button index.
         button: u32,
     },
+    /// The far end of an interaction acts ([`RemoteAction`]): `{"action": "remote",
+    /// "interactionId": "3", "remote": "hangUp"}`, or `"remote": {"chatMessage": "Hello"}`.
+    #[serde(rename_all = "camelCase")]
+    Remote {
+        /// The interaction.
+        interaction_id: String,
+        /// What the far end does.
+        remote: RemoteAction,
+    },
 }
 
 impl Scenario {
@@ -134,7 +159,11 @@ impl SimControl {
                 tokio::time::sleep(Duration::from_millis(step.after_ms)).await;
             }
             let refused = |e: SimError| SimError::Refused(format!("scenario step {index}: {e}"));
-            created.extend(self.act(&step.action).await.map_err(refused)?);
+            let control = match &step.agent {
+                Some(agent) => self.agent(agent).map_err(refused)?,
+                None => self.clone(),
+            };
+            created.extend(control.act(&step.action).await.map_err(refused)?);
         }
         Ok(created)
     }
@@ -166,6 +195,10 @@ impl SimControl {
             }
             Action::ToastClick { toast, button } => {
                 self.click_toast_button(toast, *button).await?;
+                None
+            }
+            Action::Remote { interaction_id, remote } => {
+                self.remote(interaction_id, remote.clone()).await?;
                 None
             }
         })

@@ -22,13 +22,13 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use cxwire_model::scapi::types::Campaign;
-use cxwire_model::scapi::{InteractionEvent, OutboundEvent, OutboundEventType};
+use cxwire_model::scapi::{InteractionEvent, InteractionEventType, OutboundEvent, OutboundEventType};
 
 use crate::limits::SimLimits;
 use crate::options::OptionStore;
 use crate::outbound::{NewPreviewRecord, OutboundDesk, PreviewMode};
 use crate::page::{WebContent, WorkspacePageConfig};
-use crate::workspace::{Answer, ConnId, DesktopConfig, Step, Workspace};
+use crate::workspace::{Answer, ConnId, DesktopConfig, Outgoing, Step, Workspace};
 
 /// Errors of the simulator.
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +77,12 @@ pub enum SimError {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct SimConfig {
-    /// The agent and desktop.
+    /// The agent and desktop (the only one unless `agents` is set).
     pub desktop: DesktopConfig,
+    /// Several agents, each with a desktop of its own; when set, it replaces `desktop`. A
+    /// connection selects its agent with the `agent` query parameter (employee id or user
+    /// name: `ws://.../ws?agent=emp1002`); without it, the first agent.
+    pub agents: Vec<DesktopConfig>,
     /// `service-client-api.*` options (keys with or without the prefix), e.g.
     /// `accepted-web-content-origins = *`. Without one, every origin is accepted.
     pub security: BTreeMap<String, String>,
@@ -109,8 +113,8 @@ impl SimConfig {
 enum Input {
     Connected { conn: ConnId, peer: Peer, outbox: Outbox },
     Frame { conn: ConnId, text: String },
-    Disconnected { conn: ConnId },
-    Control(Control),
+    Disconnected { conn: ConnId, desk: usize },
+    Control { desk: usize, control: Control },
 }
 
 /// Commands of the control API.
@@ -123,6 +127,28 @@ enum Control {
     Connections { reply: oneshot::Sender<Vec<ConnectionInfo>> },
     Campaign { name: String, change: OutboundEventType, mode: Option<String>, reply: oneshot::Sender<()> },
     PreviewRecord { mode: PreviewMode, campaign: Option<String>, reply: oneshot::Sender<Result<String, String>> },
+    Remote { id: String, action: RemoteAction, reply: oneshot::Sender<Result<(), String>> },
+    Shutdown { reply: oneshot::Sender<()> },
+}
+
+/// What the far end of an interaction does ([`SimControl::remote`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum RemoteAction {
+    /// The customer (or the other party) hangs up: `RELEASED`; a chat customer leaves: `ENDED`.
+    HangUp,
+    /// The far end puts the call on hold: `PARTY_CHANGED`, the party `"held": true`.
+    Hold,
+    /// The far end takes the call back: `PARTY_CHANGED`, the party `"held": false`.
+    Retrieve,
+    /// The consulted number answers: the consultation is `ESTABLISHED` (with
+    /// `consultAnswer: manual` in the desktop's configuration).
+    AnswerConsult,
+    /// The consulted number refuses: the consultation is `RELEASED` and `REMOVED`.
+    RefuseConsult,
+    /// The chat customer writes: `NEW_MESSAGE` with `message: {text, from}`.
+    ChatMessage(String),
 }
 
 /// A running simulator: its addresses, and (through [`Deref`] to [`SimControl`]) its control
@@ -146,6 +172,11 @@ pub struct Simulator {
     page: crate::page::PageHandle,
     control: SimControl,
     tasks: Vec<JoinHandle<()>>,
+    /// The first callback service (GMS `{service}`, v3 `serviceName`).
+    callback_service: String,
+    /// The v3 `x-api-key` the HTTP side expects.
+    api_key: cxwire_model::SecretString,
+    close_timeout: std::time::Duration,
 }
 
 impl Drop for Simulator {
@@ -304,6 +335,8 @@ impl Simulator {
         } else {
             SecurityOptions::from_options(config.security.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
         };
+        let callback_service = config.http.services.keys().next().cloned().unwrap_or_default();
+        let api_key = config.http.api_key.clone();
         let http = crate::http::HttpSim::start(http_addr, config.http.clone(), crate::http::SystemClock)
             .await
             .map_err(|e| SimError::Http(e.to_string()))?;
@@ -314,7 +347,9 @@ impl Simulator {
         let mut acceptor = FrameAcceptor::bind(&ws_addrs[..], websocket).await?;
         let ws_addr = acceptor.local_addr();
         let (input, inputs) = mpsc::channel(1024);
-        let control = SimControl { input: input.clone() };
+        let desktops = if config.agents.is_empty() { vec![config.desktop.clone()] } else { config.agents.clone() };
+        let names: Vec<Vec<String>> = desktops.iter().map(agent_names).collect();
+        let control = SimControl { input: input.clone(), agents: Arc::new(names.clone()), desk: 0 };
         let page = crate::page::serve(
             page_listener,
             crate::page::PageContext {
@@ -326,19 +361,42 @@ impl Simulator {
         )?;
         let page_origins = crate::page::origins(page.local_addr());
         let limits = config.limits.clone();
+        let close_timeout = limits.close_timeout();
+        let ids = Arc::new(std::sync::atomic::AtomicU64::new(1));
+        let desks = desktops
+            .into_iter()
+            .zip(names.iter().cloned())
+            .enumerate()
+            .map(|(n, (desktop, own))| {
+                // The other agents: a consult or transfer to one of them rings there.
+                let others: Vec<String> =
+                    names.iter().enumerate().filter(|(m, _)| *m != n).flat_map(|(_, v)| v.iter().cloned()).collect();
+                Desk {
+                    workspace: Workspace::new(desktop)
+                        .with_toast_limits(limits.toasts, limits.toast_bytes)
+                        .with_interaction_ids(Arc::clone(&ids))
+                        .with_other_agents(others),
+                    outbound: OutboundDesk::new(),
+                    campaigns: BTreeMap::new(),
+                    jwt: None,
+                    names: own,
+                }
+            })
+            .collect();
         let actor = Actor {
-            workspace: Workspace::new(config.desktop).with_toast_limits(limits.toasts, limits.toast_bytes),
+            desks,
+            current: 0,
             limits: limits.clone(),
             origins_configured: origins_configured || config.security.is_empty(),
             options: config.options.unwrap_or_else(OptionStore::seed_example),
-            outbound: OutboundDesk::new(),
-            campaigns: BTreeMap::new(),
             security,
             started: Instant::now(),
             connections: BTreeMap::new(),
             next_subscription: 1,
             jwt_counter: 0,
-            jwt: None,
+            links: BTreeMap::new(),
+            shutting_down: false,
+            shut_down: Vec::new(),
         };
         let actor_task = tokio::spawn(actor.run(inputs));
         let accept_task = tokio::spawn(async move {
@@ -356,11 +414,75 @@ impl Simulator {
                 let conn = next_conn;
                 next_conn += 1;
                 let tab = peer.query.get("tab").filter(|t| !t.is_empty() && t.len() <= 128).cloned();
-                let peer = Peer { origin, relayed, tab };
+                let desk = match peer.query.get("agent").filter(|a| !a.is_empty()) {
+                    None => 0,
+                    Some(agent) => match names.iter().position(|n| n.iter().any(|n| n == agent)) {
+                        Some(desk) => desk,
+                        None => {
+                            let reason = format!("no agent '{agent}' in this simulator");
+                            tokio::spawn(async move { frames.close_with(POLICY_VIOLATION, &reason).await });
+                            continue;
+                        }
+                    },
+                };
+                let peer = Peer { origin, relayed, tab, desk };
                 tokio::spawn(connection(conn, frames, peer, input.clone(), limits.clone()));
             }
         });
-        Ok(Self { ws_addr, http, page, control, tasks: vec![actor_task, accept_task] })
+        Ok(Self {
+            ws_addr,
+            http,
+            page,
+            control,
+            tasks: vec![actor_task, accept_task],
+            callback_service,
+            api_key,
+            close_timeout,
+        })
+    }
+
+    /// Stops the simulator gracefully: no new connection is accepted, every Service Client
+    /// connection is closed with close code 1001 ("going away") and a reason, and this returns
+    /// once they are closed (or after the limits' close timeout). Dropping a `Simulator` stops it
+    /// too, but abruptly: its peers see the connection reset.
+    pub async fn shutdown(mut self) {
+        if let Some(accept) = self.tasks.pop() {
+            accept.abort();
+        }
+        let wait = self.control.control(|reply| Control::Shutdown { reply });
+        // Each connection's close is bounded by the close timeout; they close in parallel.
+        let _ = tokio::time::timeout(self.close_timeout + std::time::Duration::from_secs(1), wait).await;
+    }
+
+    /// The `dataURL` of a CallbackService over GMS v1 on this simulator: the callback URL of
+    /// its first callback service (`.../genesys/1/service/callback/samples` by default).
+    pub fn callback_url(&self) -> String {
+        let service = percent_encoding::utf8_percent_encode(&self.callback_service, percent_encoding::NON_ALPHANUMERIC);
+        format!("{}/callback/{service}", self.gms_base_url())
+    }
+
+    /// The `dataURL` of a CallbackService over Engagement v3 on this simulator (its Engagement
+    /// base URL; the service goes in `serviceName`, see [`Simulator::engagement_callback_config`]).
+    pub fn engagement_callback_url(&self) -> String {
+        self.engagement_base_url()
+    }
+
+    /// A CallbackService configuration (`_genesys.widgets.callback`) for this simulator over
+    /// GMS v1, ready for `cxwire_http::CallbackService::builder`.
+    pub fn callback_config(&self) -> cxwire_model::widgets::CallbackConfig {
+        cxwire_model::widgets::CallbackConfig { data_url: self.callback_url(), ..Default::default() }
+    }
+
+    /// A CallbackService configuration for this simulator over Engagement v3: its base URL,
+    /// first service and API key.
+    pub fn engagement_callback_config(&self) -> cxwire_model::widgets::CallbackConfig {
+        cxwire_model::widgets::CallbackConfig {
+            data_url: self.engagement_callback_url(),
+            api_version: Some(cxwire_model::widgets::ApiVersion::V3),
+            service_name: Some(self.callback_service.clone()),
+            apikey: Some(self.api_key.clone()),
+            ..Default::default()
+        }
     }
 
     /// The WebSocket address.
@@ -423,6 +545,8 @@ impl Simulator {
 
 /// The WebSocket path of the Workspace page's relay connections.
 pub const RELAY_PATH: &str = "/relay";
+/// The close code of a simulator that shuts down: going away.
+const GOING_AWAY: u16 = 1001;
 /// The close code of a refused relay or a slow consumer: policy violation.
 const POLICY_VIOLATION: u16 = cxwire_ws::CLOSE_POLICY_VIOLATION;
 
@@ -448,6 +572,10 @@ fn relayed_origin(peer: &PeerInfo, page_origins: &[String]) -> Result<Option<Str
 #[derive(Clone, Debug)]
 pub struct SimControl {
     input: mpsc::Sender<Input>,
+    /// The names of each agent (employee id, user name), by desk.
+    agents: Arc<Vec<Vec<String>>>,
+    /// The desk this handle acts on.
+    desk: usize,
 }
 
 /// A connection to the Service Client API, as the simulator sees it.
@@ -464,6 +592,8 @@ pub struct ConnectionInfo {
     pub relayed: bool,
     /// The topics it subscribed to.
     pub topics: Vec<String>,
+    /// The agent whose desktop it is a frame of (employee id or user name).
+    pub agent: String,
     /// Frames waiting to be written to it (bounded by [`SimLimits`]).
     pub queued_frames: usize,
     /// Bytes waiting to be written to it (bounded by [`SimLimits`]).
@@ -471,9 +601,41 @@ pub struct ConnectionInfo {
 }
 
 impl SimControl {
+    /// The same control API, acting on agent `name`'s desktop (employee id or user name);
+    /// without it, a handle acts on the first agent's.
+    ///
+    /// # Errors
+    /// [`SimError::Refused`] when the simulator plays no such agent.
+    pub fn agent(&self, name: &str) -> Result<SimControl, SimError> {
+        let desk = self
+            .agents
+            .iter()
+            .position(|names| names.iter().any(|n| n == name))
+            .ok_or_else(|| SimError::Refused(format!("no agent '{name}' in this simulator")))?;
+        Ok(SimControl { input: self.input.clone(), agents: Arc::clone(&self.agents), desk })
+    }
+
+    /// The agents the simulator plays, by employee id (or user name), in order.
+    pub fn agents(&self) -> Vec<String> {
+        self.agents.iter().filter_map(|names| names.first().cloned()).collect()
+    }
+
+    /// The far end of an interaction acts: hangs up, holds or retrieves the call, answers or
+    /// refuses a consultation, or writes a chat message (see [`RemoteAction`]).
+    ///
+    /// # Errors
+    /// The action does not fit the interaction (unknown, wrong media or state); the simulator
+    /// has stopped.
+    pub async fn remote(&self, interaction_id: &str, action: RemoteAction) -> Result<(), SimError> {
+        self.control(|reply| Control::Remote { id: interaction_id.into(), action, reply })
+            .await?
+            .map_err(SimError::Refused)
+    }
+
     async fn control<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, SimError> {
         let (reply, answer) = oneshot::channel();
-        self.input.send(Input::Control(make(reply))).await.map_err(|_| SimError::Stopped)?;
+        let input = Input::Control { desk: self.desk, control: make(reply) };
+        self.input.send(input).await.map_err(|_| SimError::Stopped)?;
         answer.await.map_err(|_| SimError::Stopped)
     }
 
@@ -559,6 +721,8 @@ struct Peer {
     relayed: bool,
     /// The browser tab it is in (`tab` query parameter): frames of one tab share leadership.
     tab: Option<String>,
+    /// The agent's desk it is a frame of (`agent` query parameter: employee id or user name).
+    desk: usize,
 }
 
 /// What is queued for one connection, shared by the actor (which adds) and the connection's
@@ -574,7 +738,7 @@ struct Outbox {
     tx: mpsc::UnboundedSender<String>,
     queued: Arc<Queued>,
     /// Tells the connection's task to close with a reason (policy violation).
-    close: Option<oneshot::Sender<String>>,
+    close: Option<oneshot::Sender<(u16, String)>>,
 }
 
 /// One WebSocket connection: frames in go to the actor, frames from the actor go out.
@@ -590,15 +754,16 @@ async fn connection(
     input: mpsc::Sender<Input>,
     limits: SimLimits,
 ) {
+    let desk = peer.desk;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     let queued = Arc::new(Queued::default());
-    let (close, mut closing) = oneshot::channel::<String>();
+    let (close, mut closing) = oneshot::channel::<(u16, String)>();
     let outbox = Outbox { tx, queued: Arc::clone(&queued), close: Some(close) };
     if input.send(Input::Connected { conn, peer, outbox }).await.is_err() {
         return;
     }
     let write_timeout = limits.write_timeout();
-    let reason: Option<String> = loop {
+    let reason: Option<(u16, String)> = loop {
         let may_read = limits.may_read(queued.frames.load(Ordering::Acquire), queued.bytes.load(Ordering::Acquire));
         tokio::select! {
             biased;
@@ -626,7 +791,10 @@ async fn connection(
                         tracing::debug!(conn, error = %e, "connection failed");
                         break None;
                     }
-                    Err(_) => break Some(format!("slow consumer: a write waited {write_timeout:?} for the peer to read")),
+                    Err(_) => {
+                        let reason = format!("slow consumer: a write waited {write_timeout:?} for the peer to read");
+                        break Some((POLICY_VIOLATION, reason));
+                    }
                 }
             }
             frame = frames.next(), if may_read => match frame {
@@ -643,12 +811,12 @@ async fn connection(
             },
         }
     };
-    if let Some(reason) = reason {
-        tracing::warn!(conn, %reason, "closing a connection");
+    if let Some((code, reason)) = reason {
+        tracing::info!(conn, code, %reason, "closing a connection");
         drop(rx);
-        let _ = tokio::time::timeout(limits.close_timeout(), frames.close_with(POLICY_VIOLATION, &reason)).await;
+        let _ = tokio::time::timeout(limits.close_timeout(), frames.close_with(code, &reason)).await;
     }
-    let _ = input.send(Input::Disconnected { conn }).await;
+    let _ = input.send(Input::Disconnected { conn, desk }).await;
 }
 
 /// Most frames written in one flush.
@@ -660,6 +828,8 @@ struct Connection {
     relayed: bool,
     /// Whether its origin is accepted (`accepted-web-content-origins`).
     accepted: bool,
+    /// The agent's desk it is a frame of.
+    desk: usize,
     /// Subscription id -> topics.
     subscriptions: BTreeMap<String, Vec<String>>,
 }
@@ -670,11 +840,24 @@ impl Connection {
     }
 }
 
-struct Actor {
+/// One simulated agent's desktop: its Workspace, outbound records and campaigns, JWT.
+struct Desk {
     workspace: Workspace,
-    options: OptionStore,
     outbound: OutboundDesk,
     campaigns: BTreeMap<String, Campaign>,
+    /// The token `auth.getJwtToken` returns while it is valid, and when it expires.
+    jwt: Option<(JwtToken, Instant)>,
+    /// The names a connection or a transfer target may use for this agent: its employee id
+    /// and user name.
+    names: Vec<String>,
+}
+
+struct Actor {
+    /// The agents' desktops; the first is the default.
+    desks: Vec<Desk>,
+    /// The desk the input being handled is about.
+    current: usize,
+    options: OptionStore,
     security: SecurityOptions,
     limits: SimLimits,
     /// Whether `accepted-web-content-origins` is set (or no security option at all).
@@ -683,8 +866,18 @@ struct Actor {
     connections: BTreeMap<ConnId, Connection>,
     next_subscription: u64,
     jwt_counter: u64,
-    /// The token `auth.getJwtToken` returns while it is valid, and when it expires.
-    jwt: Option<(JwtToken, Instant)>,
+    /// Calls that span two desks (a consult or transfer to another simulated agent): each end
+    /// `(desk, interaction id)` to the other.
+    links: BTreeMap<(usize, String), (usize, String)>,
+    /// Set by [`Simulator::shutdown`]: every connection is being closed.
+    shutting_down: bool,
+    /// Who waits for the last connection to close.
+    shut_down: Vec<oneshot::Sender<()>>,
+}
+
+/// The names an agent is known by: employee id and user name.
+fn agent_names(desktop: &DesktopConfig) -> Vec<String> {
+    [desktop.agent.employee_id.clone(), desktop.agent.username.clone()].into_iter().flatten().collect()
 }
 
 /// How long a simulated JWT is valid.
@@ -696,47 +889,161 @@ impl Actor {
     async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
         while let Some(input) = inputs.recv().await {
             let mut step = Step::default();
-            self.workspace.set_clock(self.started.elapsed());
+            self.desks[self.current].workspace.set_clock(self.started.elapsed());
             match input {
-                Input::Connected { conn, peer: Peer { origin, relayed, tab }, outbox } => {
+                Input::Connected { conn, peer: Peer { origin, relayed, tab, desk }, mut outbox } => {
+                    self.current = desk;
+                    if self.shutting_down {
+                        if let Some(close) = outbox.close.take() {
+                            let _ = close.send((GOING_AWAY, "the simulator is shutting down".to_owned()));
+                        }
+                        continue;
+                    }
                     // A page of an origin that is not accepted gets nothing: no frame id, no
                     // place among the frames, no events (its requests are refused).
                     let accepted = self.security.origins.is_accepted(origin.as_deref().unwrap_or("null"));
-                    self.connections
-                        .insert(conn, Connection { outbox, origin, relayed, accepted, subscriptions: BTreeMap::new() });
+                    self.connections.insert(
+                        conn,
+                        Connection { outbox, origin, relayed, accepted, desk, subscriptions: BTreeMap::new() },
+                    );
                     if accepted {
                         let assign = FrameIdFrame { frame_id: conn, envelope: Envelope::server() };
                         self.send(conn, serde_json::to_string(&assign).unwrap_or_default());
-                        self.workspace.frame_connected(conn, tab.as_deref(), &mut step);
+                        self.desks[self.current].workspace.frame_connected(conn, tab.as_deref(), &mut step);
                     }
                 }
-                Input::Disconnected { conn } => {
+                Input::Disconnected { conn, desk } => {
+                    self.current = desk;
                     let was_frame = self.connections.remove(&conn).is_none_or(|c| c.accepted);
+                    if self.shutting_down && self.connections.is_empty() {
+                        for waiter in self.shut_down.drain(..) {
+                            let _ = waiter.send(());
+                        }
+                    }
                     if was_frame {
-                        self.workspace.frame_disconnected(conn, &mut step);
+                        self.desks[self.current].workspace.frame_disconnected(conn, &mut step);
                     }
                 }
-                Input::Frame { conn, text } => self.frame(conn, &text, &mut step),
-                Input::Control(control) => self.control(control, &mut step),
+                Input::Frame { conn, text } => {
+                    // A connection already dropped (a slow consumer) has no desk any more.
+                    let Some(desk) = self.connections.get(&conn).map(|c| c.desk) else { continue };
+                    self.current = desk;
+                    self.frame(conn, &text, &mut step);
+                }
+                Input::Control { desk, control } => {
+                    self.current = desk;
+                    self.control(control, &mut step);
+                }
             }
+            let elsewhere = self.cross_desk(&mut step);
             self.publish(step);
+            for (desk, step) in elsewhere {
+                self.current = desk;
+                self.publish(step);
+            }
         }
+    }
+
+    /// What a step of the current desk does at other agents' desks: a consultation or a
+    /// transfer to another agent rings there; answering or releasing one end of a call between
+    /// two desks answers or releases the other; a consultation completed as a transfer leaves
+    /// the consulted agent with the customer. Returns the other desks' steps, to publish there.
+    fn cross_desk(&mut self, step: &mut Step) -> Vec<(usize, Step)> {
+        let here = self.current;
+        let mut elsewhere: Vec<(usize, Step)> = Vec::new();
+        let desk_of = |desks: &[Desk], name: &str| desks.iter().position(|d| d.names.iter().any(|n| n == name));
+        for outgoing in std::mem::take(&mut step.outgoing) {
+            let mut there = Step::default();
+            match outgoing {
+                Outgoing::Consult { consult_id, destination, from, user_data } => {
+                    let Some(desk) = desk_of(&self.desks, &destination) else { continue };
+                    let id = self.desks[desk].workspace.ring_consult(&from, user_data, &mut there);
+                    self.links.insert((here, consult_id.clone()), (desk, id.clone()));
+                    self.links.insert((desk, id), (here, consult_id));
+                    elsewhere.push((desk, there));
+                }
+                Outgoing::Transfer { destination, ani, user_data } => {
+                    let Some(desk) = desk_of(&self.desks, &destination) else { continue };
+                    let dnis = self.desks[desk].workspace.agent_name();
+                    self.desks[desk].workspace.inject_inbound_call(&ani, &dnis, user_data, &mut there);
+                    elsewhere.push((desk, there));
+                }
+                Outgoing::TransferCompleted { consult_id, parties } => {
+                    let Some((desk, id)) = self.links.remove(&(here, consult_id)) else { continue };
+                    self.links.remove(&(desk, id.clone()));
+                    self.desks[desk].workspace.transfer_completed(&id, parties, &mut there);
+                    elsewhere.push((desk, there));
+                }
+            }
+        }
+        // Mirror answers and releases to the other end of linked calls.
+        let mirrored: Vec<(InteractionEventType, String)> = step
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Interaction(e) => Some((e.event_type.clone()?, e.interaction.as_ref()?.interaction_id.clone()?)),
+                _ => None,
+            })
+            .filter(|(t, _)| matches!(t, InteractionEventType::Established | InteractionEventType::Released))
+            .collect();
+        for (event_type, id) in mirrored {
+            let Some((desk, other)) = self.links.get(&(here, id.clone())).cloned() else { continue };
+            let mut there = Step::default();
+            let workspace = &mut self.desks[desk].workspace;
+            if event_type == InteractionEventType::Established {
+                // Only a dialing end is answered (a resumed call is already established).
+                let _ = workspace.consult_answered(&other, &mut there);
+            } else {
+                let _ = workspace.remote_hang_up(&other, &mut there);
+                self.links.remove(&(here, id));
+                self.links.remove(&(desk, other));
+            }
+            elsewhere.push((desk, there));
+        }
+        elsewhere
     }
 
     fn control(&mut self, control: Control, step: &mut Step) {
         match control {
             Control::InboundCall { ani, dnis, user_data, reply } => {
-                let _ = reply.send(self.workspace.inject_inbound_call(&ani, &dnis, user_data, step));
+                let _ =
+                    reply.send(self.desks[self.current].workspace.inject_inbound_call(&ani, &dnis, user_data, step));
             }
             Control::OpenMedia { media, from, user_data, reply } => {
-                let _ = reply.send(self.workspace.inject_open_media(&media, &from, user_data, step));
+                let _ =
+                    reply.send(self.desks[self.current].workspace.inject_open_media(&media, &from, user_data, step));
+            }
+            Control::Shutdown { reply } => {
+                self.shutting_down = true;
+                for c in self.connections.values_mut() {
+                    if let Some(close) = c.outbox.close.take() {
+                        let _ = close.send((GOING_AWAY, "the simulator is shutting down".to_owned()));
+                    }
+                }
+                if self.connections.is_empty() {
+                    let _ = reply.send(());
+                } else {
+                    self.shut_down.push(reply);
+                }
+            }
+            Control::Remote { id, action, reply } => {
+                let workspace = &mut self.desks[self.current].workspace;
+                let result = match action {
+                    RemoteAction::HangUp => workspace.remote_hang_up(&id, step),
+                    RemoteAction::Hold => workspace.remote_hold(&id, true, step),
+                    RemoteAction::Retrieve => workspace.remote_hold(&id, false, step),
+                    RemoteAction::AnswerConsult => workspace.consult_answered(&id, step),
+                    RemoteAction::RefuseConsult => workspace.consult_refused(&id, step),
+                    RemoteAction::ChatMessage(text) => workspace.chat_message(&id, &text, step),
+                };
+                let _ = reply.send(result.map(|_| ()));
             }
             Control::Realtime { state, reply } => {
-                self.workspace.realtime_connection(state, step);
+                self.desks[self.current].workspace.realtime_connection(state, step);
                 let _ = reply.send(());
             }
             Control::ToastClick { toast, button, reply } => {
-                let _ = reply.send(self.workspace.click_toast_button(&toast, button, step));
+                let _ = reply.send(self.desks[self.current].workspace.click_toast_button(&toast, button, step));
             }
             Control::Connections { reply } => {
                 let list = self
@@ -747,6 +1054,7 @@ impl Actor {
                         origin: c.origin.clone(),
                         relayed: c.relayed,
                         topics: c.subscriptions.values().flatten().cloned().collect(),
+                        agent: self.desks.get(c.desk).and_then(|d| d.names.first().cloned()).unwrap_or_default(),
                         queued_frames: c.outbox.queued.frames.load(Ordering::Acquire),
                         queued_bytes: c.outbox.queued.bytes.load(Ordering::Acquire),
                     })
@@ -754,8 +1062,9 @@ impl Actor {
                 let _ = reply.send(list);
             }
             Control::Interactions { reply } => {
-                let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
-                all.extend(self.outbound.interactions());
+                let mut all: Vec<Interaction> =
+                    self.desks[self.current].workspace.interactions().into_iter().cloned().collect();
+                all.extend(self.desks[self.current].outbound.interactions());
                 // The control API is reachable from a browser: it shows what web content may read.
                 for interaction in &mut all {
                     self.security.user_data.filter_interaction(interaction);
@@ -765,7 +1074,7 @@ impl Actor {
             Control::Campaign { name, change, mode, reply } => {
                 match change {
                     OutboundEventType::CampaignUnloaded => {
-                        self.campaigns.remove(&name);
+                        self.desks[self.current].campaigns.remove(&name);
                     }
                     _ => {
                         let state = match change {
@@ -773,7 +1082,7 @@ impl Actor {
                             OutboundEventType::CampaignStopped => "Stopped",
                             _ => "Loaded",
                         };
-                        let entry = self
+                        let entry = self.desks[self.current]
                             .campaigns
                             .entry(name.clone())
                             .or_insert_with(|| Campaign { name: Some(name.clone()), ..Campaign::default() });
@@ -792,22 +1101,22 @@ impl Actor {
                 let _ = reply.send(());
             }
             Control::PreviewRecord { mode, campaign, reply } => {
-                let id = self.workspace.allocate_interaction_id();
+                let id = self.desks[self.current].workspace.allocate_interaction_id();
                 let mut record = NewPreviewRecord::example(mode, &id);
                 let result = match campaign {
                     Some(campaign) => {
                         if let Some(first) = record.chain.first_mut() {
                             first.insert(crate::outbound::CAMPAIGN_KEY.to_owned(), Value::from(campaign));
                         }
-                        self.outbound.queue_pull_record(record);
+                        self.desks[self.current].outbound.queue_pull_record(record);
                         Ok(id)
                     }
                     None => {
-                        let received = self.outbound.receive(record).and_then(|mut events| {
+                        let received = self.desks[self.current].outbound.receive(record).and_then(|mut events| {
                             // A direct push record goes straight to preview: the Workspace
                             // accepts it itself (its invitation offers no ACCEPT).
                             if mode == PreviewMode::DirectPush {
-                                events.extend(self.outbound.accept(&id)?);
+                                events.extend(self.desks[self.current].outbound.accept(&id)?);
                             }
                             Ok(events)
                         });
@@ -834,7 +1143,7 @@ impl Actor {
         if self.limits.is_slow(frames, bytes) {
             let reason = format!("slow consumer: {frames} frames ({bytes} bytes) queued and not read");
             if let Some(close) = c.outbox.close.take() {
-                let _ = close.send(reason);
+                let _ = close.send((POLICY_VIOLATION, reason));
             }
             self.connections.remove(&conn);
             return;
@@ -931,7 +1240,10 @@ impl Actor {
     }
 
     fn request(&mut self, conn: ConnId, frame: RequestFrame, step: &mut Step) {
+        // Security options and rate limits apply to the request whichever of its names it used
+        // (`voice.muteMicrophone` is `sipEndpoint.muteMicrophone`); answers repeat the name sent.
         let name = frame.request.name().to_owned();
+        let sent_name = frame.wire_name().to_owned();
         let origin = self.connections.get(&conn).and_then(|c| c.origin.clone()).unwrap_or_else(|| "null".to_owned());
         if !self.security.origins.is_accepted(&origin) {
             let message = if self.origins_configured {
@@ -941,27 +1253,27 @@ impl Actor {
                     "Error: the origin '{origin}' is not accepted: security options are set without service-client-api.accepted-web-content-origins, so no origin is."
                 )
             };
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         if !is_request_name(&name) {
             let message =
                 format!("Error: '{name}' is not a request name (expected namespace.method, e.g. agent.getState).");
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         if !self.security.origins.allows(&origin, &name) {
             let message = format!("Error: the origin '{origin}' may not use '{name}'.");
-            return self.answer(conn, Some(&name), frame.reference_id, Err(message));
+            return self.answer(conn, Some(&sent_name), frame.reference_id, Err(message));
         }
         let now = self.started.elapsed();
         match self.security.rate_limiter.check(&name, now) {
             RateDecision::Allowed => {}
             RateDecision::Refused(notice) => {
-                return self.answer(conn, Some(&name), frame.reference_id, Err(notice.message()));
+                return self.answer(conn, Some(&sent_name), frame.reference_id, Err(notice.message()));
             }
             RateDecision::Ignored => return,
         }
         let answer = self.dispatch(conn, &origin, &frame.request, step);
-        self.answer(conn, Some(&name), frame.reference_id, answer);
+        self.answer(conn, Some(&sent_name), frame.reference_id, answer);
     }
 
     fn dispatch(&mut self, conn: ConnId, origin: &str, request: &Request, step: &mut Step) -> Answer {
@@ -979,7 +1291,7 @@ impl Actor {
         if let Some(answer) = self.outbound_request(request, step) {
             return answer;
         }
-        if let Some(answer) = self.workspace.handle(conn, request, step) {
+        if let Some(answer) = self.desks[self.current].workspace.handle(conn, request, step) {
             return answer;
         }
         match request {
@@ -990,7 +1302,7 @@ impl Actor {
             // The seed: a still-valid token is returned; a new one only once it has expired.
             Request::AuthGetJwtToken(_) => {
                 let now = Instant::now();
-                let token = match &self.jwt {
+                let token = match &self.desks[self.current].jwt {
                     Some((token, expires)) if *expires > now + JWT_RENEW_MARGIN => token.clone(),
                     _ => {
                         self.jwt_counter += 1;
@@ -1003,7 +1315,7 @@ impl Actor {
                             .into(),
                             expiration: expiration.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
                         };
-                        self.jwt = Some((token.clone(), now + JWT_LIFETIME));
+                        self.desks[self.current].jwt = Some((token.clone(), now + JWT_LIFETIME));
                         token
                     }
                 };
@@ -1032,28 +1344,22 @@ impl Actor {
                 self.options.get_option(&r.options).map(|o| Some(json(&o))).map_err(|e| e.to_string())
             }
             R::ConfigurationGetContextualOption(r) => {
-                let user_data = self
+                let user_data = self.desks[self.current]
                     .workspace
                     .interaction(&r.interaction_id)
                     .cloned()
-                    .or_else(|| self.outbound.interaction(&r.interaction_id))
+                    .or_else(|| self.desks[self.current].outbound.interaction(&r.interaction_id))
                     .map(|i| i.user_data.unwrap_or_default());
                 self.options
                     .get_contextual_option(&r.options, user_data.as_ref())
                     .map(|o| Some(json(&o)))
                     .map_err(|e| e.to_string())
             }
-            R::OutboundGetCampaigns(_) => ok(Some(json(&self.campaigns.values().cloned().collect::<Vec<_>>()))),
-            R::OutboundGetPreviewRecord(r) => match self.outbound.get_preview_record(&r.campaign_name) {
-                Ok(events) => {
-                    self.push_record_events(step, events);
-                    ok(None)
-                }
-                Err(e) => err(e),
-            },
-            // A pushed record's invitation (INVITED, capabilities ACCEPT and DECLINE).
-            R::InteractionAccept(r) if self.outbound.record(&r.interaction_id).is_some() => {
-                match self.outbound.accept(&r.interaction_id) {
+            R::OutboundGetCampaigns(_) => {
+                ok(Some(json(&self.desks[self.current].campaigns.values().cloned().collect::<Vec<_>>())))
+            }
+            R::OutboundGetPreviewRecord(r) => {
+                match self.desks[self.current].outbound.get_preview_record(&r.campaign_name) {
                     Ok(events) => {
                         self.push_record_events(step, events);
                         ok(None)
@@ -1061,12 +1367,22 @@ impl Actor {
                     Err(e) => err(e),
                 }
             }
-            R::InteractionReject(r) if self.outbound.record(&r.interaction_id).is_some() => {
+            // A pushed record's invitation (INVITED, capabilities ACCEPT and DECLINE).
+            R::InteractionAccept(r) if self.desks[self.current].outbound.record(&r.interaction_id).is_some() => {
+                match self.desks[self.current].outbound.accept(&r.interaction_id) {
+                    Ok(events) => {
+                        self.push_record_events(step, events);
+                        ok(None)
+                    }
+                    Err(e) => err(e),
+                }
+            }
+            R::InteractionReject(r) if self.desks[self.current].outbound.record(&r.interaction_id).is_some() => {
                 self.outbound_events(|d| d.decline(&r.interaction_id), step)
             }
             R::OutboundCallPreviewRecord(r) => {
-                let call = self.workspace.allocate_interaction_id();
-                match self.outbound.call(&r.interaction_id, r.record_handle, &call, now_ms) {
+                let call = self.desks[self.current].workspace.allocate_interaction_id();
+                match self.desks[self.current].outbound.call(&r.interaction_id, r.record_handle, &call, now_ms) {
                     Ok(events) => {
                         push_interaction_events(step, events);
                         ok(None)
@@ -1081,50 +1397,62 @@ impl Actor {
                 self.outbound_events(|d| d.cancel_record(r.interaction_id.as_deref()), step)
             }
             R::OutboundStartDirectPushPreview(_) => {
-                self.outbound.start_direct_push_preview();
+                self.desks[self.current].outbound.start_direct_push_preview();
                 ok(None)
             }
             R::OutboundStopDirectPushPreview(_) => {
-                self.outbound.stop_direct_push_preview();
+                self.desks[self.current].outbound.stop_direct_push_preview();
                 ok(None)
             }
-            R::OutboundGetListOfCallResults(_) => ok(Some(json(self.outbound.call_results()))),
-            R::OutboundSetCallResult(r) => self
+            R::OutboundGetListOfCallResults(_) => ok(Some(json(self.desks[self.current].outbound.call_results()))),
+            R::OutboundSetCallResult(r) => self.desks[self.current]
                 .outbound
-                .set_call_result(&r.interaction_id, r.call_result)
+                .set_call_result(&r.interaction_id, r.call_result.value())
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
-            R::OutboundGetCallResult(r) => {
-                self.outbound.call_result(&r.interaction_id).map(|n| Some(Value::from(n))).map_err(|e| e.to_string())
-            }
-            R::OutboundSetDoNotCall(r) => {
-                self.outbound.set_do_not_call(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
-            }
-            R::OutboundRemoveDoNotCall(r) => {
-                self.outbound.remove_do_not_call(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
-            }
-            R::OutboundRescheduleRecord(r) => self
+            R::OutboundGetCallResult(r) => self.desks[self.current]
+                .outbound
+                .call_result(&r.interaction_id)
+                .map(|n| Some(Value::from(n)))
+                .map_err(|e| e.to_string()),
+            R::OutboundSetDoNotCall(r) => self.desks[self.current]
+                .outbound
+                .set_do_not_call(&r.interaction_id)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            R::OutboundRemoveDoNotCall(r) => self.desks[self.current]
+                .outbound
+                .remove_do_not_call(&r.interaction_id)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            R::OutboundRescheduleRecord(r) => self.desks[self.current]
                 .outbound
                 .reschedule_record(&r.interaction_id, r.record_handle, &r.reschedule_date, &r.callback_type)
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
-            R::OutboundCancelReschedule(r) => {
-                self.outbound.cancel_reschedule(&r.interaction_id).map(|()| None).map_err(|e| e.to_string())
-            }
-            R::OutboundGetChainedRecords(r) => {
-                self.outbound.chained_records(&r.interaction_id).map(|c| Some(json(&c))).map_err(|e| e.to_string())
-            }
-            R::OutboundGetRecordFields(r) => {
-                self.outbound.record_fields(&r.interaction_id).map(|f| Some(json(&f))).map_err(|e| e.to_string())
-            }
-            R::OutboundUpdateRecordFields(r) => self
+            R::OutboundCancelReschedule(r) => self.desks[self.current]
+                .outbound
+                .cancel_reschedule(&r.interaction_id)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            R::OutboundGetChainedRecords(r) => self.desks[self.current]
+                .outbound
+                .chained_records(&r.interaction_id)
+                .map(|c| Some(json(&c)))
+                .map_err(|e| e.to_string()),
+            R::OutboundGetRecordFields(r) => self.desks[self.current]
+                .outbound
+                .record_fields(&r.interaction_id)
+                .map(|f| Some(json(&f)))
+                .map_err(|e| e.to_string()),
+            R::OutboundUpdateRecordFields(r) => self.desks[self.current]
                 .outbound
                 .update_record_fields(&r.interaction_id, &r.record_data)
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
             // Interaction requests about outbound records and their calls.
-            R::InteractionMarkdone(r) if known(&self.outbound, &r.interaction_id) => {
-                match self.outbound.mark_done(&r.interaction_id) {
+            R::InteractionMarkdone(r) if known(&self.desks[self.current].outbound, &r.interaction_id) => {
+                match self.desks[self.current].outbound.mark_done(&r.interaction_id) {
                     Ok(done) => {
                         push_interaction_events(step, done.events);
                         ok(None)
@@ -1132,8 +1460,8 @@ impl Actor {
                     Err(e) => err(e),
                 }
             }
-            R::VoiceHangUp(r) if known(&self.outbound, &r.interaction_id) => {
-                match self.outbound.release(&r.interaction_id, now_ms) {
+            R::VoiceHangUp(r) if known(&self.desks[self.current].outbound, &r.interaction_id) => {
+                match self.desks[self.current].outbound.release(&r.interaction_id, now_ms) {
                     Ok(events) => {
                         push_interaction_events(step, events);
                         ok(None)
@@ -1141,12 +1469,15 @@ impl Actor {
                     Err(e) => err(e),
                 }
             }
-            R::InteractionGetByInteractionId(r) if known(&self.outbound, &r.interaction_id) => {
-                ok(Some(self.outbound.interaction(&r.interaction_id).map_or(Value::Null, |i| json(&i))))
+            R::InteractionGetByInteractionId(r) if known(&self.desks[self.current].outbound, &r.interaction_id) => {
+                ok(Some(
+                    self.desks[self.current].outbound.interaction(&r.interaction_id).map_or(Value::Null, |i| json(&i)),
+                ))
             }
             R::InteractionGetInteractions(_) => {
-                let mut all: Vec<Interaction> = self.workspace.interactions().into_iter().cloned().collect();
-                all.extend(self.outbound.interactions());
+                let mut all: Vec<Interaction> =
+                    self.desks[self.current].workspace.interactions().into_iter().cloned().collect();
+                all.extend(self.desks[self.current].outbound.interactions());
                 ok(Some(json(&all)))
             }
             _ => return None,
@@ -1163,7 +1494,7 @@ impl Actor {
             .collect();
         push_interaction_events(step, events);
         for id in previewing {
-            if let Ok(retrieved) = self.outbound.records_retrieved(&id) {
+            if let Ok(retrieved) = self.desks[self.current].outbound.records_retrieved(&id) {
                 step.events.push(Event::Interaction(retrieved));
             }
         }
@@ -1174,7 +1505,7 @@ impl Actor {
         f: impl FnOnce(&mut OutboundDesk) -> Result<Vec<InteractionEvent>, crate::outbound::OutboundError>,
         step: &mut Step,
     ) -> Answer {
-        match f(&mut self.outbound) {
+        match f(&mut self.desks[self.current].outbound) {
             Ok(events) => {
                 push_interaction_events(step, events);
                 Ok(None)
@@ -1187,8 +1518,13 @@ impl Actor {
         for event in step.events {
             let topic = event.topic().into_owned();
             let Some(text) = self.event_text(event) else { continue };
-            let targets: Vec<ConnId> =
-                self.connections.iter().filter(|(_, c)| c.watches(&topic)).map(|(id, _)| *id).collect();
+            let desk = self.current;
+            let targets: Vec<ConnId> = self
+                .connections
+                .iter()
+                .filter(|(_, c)| c.desk == desk && c.watches(&topic))
+                .map(|(id, _)| *id)
+                .collect();
             for conn in targets {
                 self.send(conn, text.clone());
             }
@@ -1199,7 +1535,7 @@ impl Actor {
             let targets: Vec<ConnId> = self
                 .connections
                 .iter()
-                .filter(|(id, c)| **id != sender && c.watches(&topic))
+                .filter(|(id, c)| **id != sender && c.desk == self.current && c.watches(&topic))
                 .map(|(id, _)| *id)
                 .collect();
             for conn in targets {

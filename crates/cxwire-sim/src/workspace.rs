@@ -3,6 +3,8 @@
 //! deterministic: every request gives an answer and the events it causes, in order.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cxwire_model::scapi::types::{
@@ -39,6 +41,21 @@ pub struct DesktopConfig {
     pub media: Vec<String>,
     /// The agent's initial state (operation name).
     pub initial_state: String,
+    /// Who answers a consultation to a number that is not another simulated agent: the
+    /// simulator at once (`auto`, the default) or the control API (`manual`: `consultAnswer` /
+    /// `consultRefuse`).
+    pub consult_answer: ConsultAnswer,
+}
+
+/// Who answers a consultation to a number that is not a simulated agent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConsultAnswer {
+    /// The simulator answers at once.
+    #[default]
+    Auto,
+    /// The control API answers or refuses.
+    Manual,
 }
 
 fn state(t: StateType, display: &str, op: &str) -> State {
@@ -71,6 +88,7 @@ impl Default for DesktopConfig {
             ],
             media: vec!["voice".into(), "chat".into(), "email".into()],
             initial_state: "NotReady".into(),
+            consult_answer: ConsultAnswer::Auto,
         }
     }
 }
@@ -89,7 +107,10 @@ pub struct Workspace {
     agent_state: State,
     media: BTreeMap<String, State>,
     interactions: BTreeMap<String, Tracked>,
-    next_interaction: u64,
+    /// The interaction id counter, shared by every desk of a simulator.
+    next_interaction: Arc<AtomicU64>,
+    /// The names of the other simulated agents: consults to them ring there.
+    other_agents: Vec<String>,
     toasts: BTreeMap<String, OpenToast>,
     /// Toasts open at once, and the largest parameters (bytes of JSON).
     toast_limits: (usize, usize),
@@ -139,6 +160,43 @@ pub struct Step {
     pub frame_events: Vec<(ConnId, Event)>,
     /// Events for every frame but one (a messenger broadcast goes "to other web applications").
     pub to_others: Vec<(ConnId, Event)>,
+    /// What this step asks of another simulated agent's desktop.
+    pub outgoing: Vec<Outgoing>,
+}
+
+/// A call that goes on at another simulated agent's desktop.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Outgoing {
+    /// A consultation to another agent: it rings there; when that agent answers, the
+    /// consultation is established.
+    Consult {
+        /// The consultation's interaction id on this desktop.
+        consult_id: String,
+        /// The agent consulted (employee id or user name).
+        destination: String,
+        /// Who calls: this desktop's agent.
+        from: String,
+        /// The user data the consultation carries.
+        user_data: UserData,
+    },
+    /// A single-step transfer to another agent: the call rings there.
+    Transfer {
+        /// The agent (employee id or user name).
+        destination: String,
+        /// The caller.
+        ani: String,
+        /// The call's user data.
+        user_data: UserData,
+    },
+    /// The consultation `consult_id` was completed as a transfer: the consulted agent keeps
+    /// the call, with the customer's parties.
+    TransferCompleted {
+        /// The consultation's interaction id on this desktop.
+        consult_id: String,
+        /// The parties of the transferred call.
+        parties: Vec<Party>,
+    },
 }
 
 impl Workspace {
@@ -156,7 +214,8 @@ impl Workspace {
             agent_state: initial,
             media,
             interactions: BTreeMap::new(),
-            next_interaction: 1,
+            next_interaction: Arc::new(AtomicU64::new(1)),
+            other_agents: Vec::new(),
             toasts: BTreeMap::new(),
             toast_limits: (usize::MAX, usize::MAX),
             now: Duration::ZERO,
@@ -253,8 +312,8 @@ impl Workspace {
     // Injected activity (the control API).
 
     fn new_interaction(&mut self, media: &str, direction: Direction, call_type: Option<CallType>) -> String {
-        let id = self.next_interaction.to_string();
-        self.next_interaction += 1;
+        let number = self.next_interaction.fetch_add(1, Ordering::Relaxed);
+        let id = number.to_string();
         let case = format!("case-{id}");
         let wire = Interaction {
             interaction_id: Some(id.clone()),
@@ -270,7 +329,7 @@ impl Workspace {
             media: Some(media.to_owned()),
             is_case_selected: Some(false),
             is_case_expanded: Some(false),
-            interaction_uuid: Some(format!("{:032X}", 0x51_u128 << 100 | u128::from(self.next_interaction))),
+            interaction_uuid: Some(format!("{:032X}", 0x51_u128 << 100 | u128::from(number + 1))),
             ..Interaction::default()
         };
         self.interactions.insert(id.clone(), Tracked { wire, markdone_warning: None });
@@ -315,6 +374,167 @@ impl Workspace {
             step,
         );
         id
+    }
+
+    /// Takes interaction ids from a counter shared with other desks, so that ids are unique
+    /// across the simulator's agents.
+    #[must_use]
+    pub fn with_interaction_ids(mut self, ids: Arc<AtomicU64>) -> Self {
+        self.next_interaction = ids;
+        self
+    }
+
+    /// The names (employee ids, user names) of the other simulated agents: a consult to one of
+    /// them rings at that agent's desktop and is established when it answers.
+    #[must_use]
+    pub fn with_other_agents(mut self, names: Vec<String>) -> Self {
+        self.other_agents = names;
+        self
+    }
+
+    /// Whether `destination` names another simulated agent.
+    pub fn is_other_agent(&self, destination: &str) -> bool {
+        self.other_agents.iter().any(|n| n == destination)
+    }
+
+    /// This desktop's agent as other desktops see it: its employee id (or user name).
+    pub fn agent_name(&self) -> String {
+        self.config.agent.employee_id.clone().or_else(|| self.config.agent.username.clone()).unwrap_or_default()
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The remote party (the control API, and other simulated agents).
+
+    /// A consultation from another agent rings here; returns its interaction id.
+    pub fn ring_consult(&mut self, from: &str, user_data: UserData, step: &mut Step) -> String {
+        let id = self.new_interaction("voice", Direction::In, Some(CallType::Consult));
+        if let Some(t) = self.interactions.get_mut(&id) {
+            let w = &mut t.wire;
+            w.ani = Some(from.to_owned());
+            w.is_consultation = Some(true);
+            w.call_uuid = Some(format!("SIMCALL{id:0>25}"));
+            w.parties = Some(vec![Party { name: Some(from.to_owned()), ..Party::default() }]);
+            w.recording_state = Some(RecordingState::Stopped);
+            w.user_data = Some(user_data);
+        }
+        self.transition(
+            &id,
+            InteractionState::Ringing,
+            &[InteractionEventType::Added, InteractionEventType::Ringing],
+            step,
+        );
+        id
+    }
+
+    /// The consulted party answers: the dialing consultation `id` is established.
+    ///
+    /// # Errors
+    /// No such interaction, or it is not dialing.
+    pub fn consult_answered(&mut self, id: &str, step: &mut Step) -> Answer {
+        self.change(
+            id,
+            &[InteractionState::Dialing],
+            InteractionState::Talking,
+            &[InteractionEventType::Established],
+            step,
+        )
+    }
+
+    /// The consulted party refuses (or does not answer): the consultation `id` ends; its
+    /// parent stays held for the agent to retrieve.
+    ///
+    /// # Errors
+    /// No such interaction, or it is not dialing.
+    pub fn consult_refused(&mut self, id: &str, step: &mut Step) -> Answer {
+        self.change(
+            id,
+            &[InteractionState::Dialing],
+            InteractionState::Idle,
+            &[InteractionEventType::Released, InteractionEventType::Removed],
+            step,
+        )?;
+        self.interactions.remove(id);
+        Ok(None)
+    }
+
+    /// The far end hangs up: a call is released (`RELEASED`); a chat ends (`ENDED`).
+    ///
+    /// # Errors
+    /// No such interaction, or it is not live.
+    pub fn remote_hang_up(&mut self, id: &str, step: &mut Step) -> Answer {
+        let t = self.interactions.get(id).ok_or_else(|| INTERACTION_NOT_FOUND.to_owned())?;
+        match t.wire.media.as_deref() {
+            Some("voice") => self.change(
+                id,
+                &[
+                    InteractionState::Talking,
+                    InteractionState::Held,
+                    InteractionState::Dialing,
+                    InteractionState::Ringing,
+                ],
+                InteractionState::Idle,
+                &[InteractionEventType::Released],
+                step,
+            ),
+            Some("chat") => {
+                step.events.push(interaction_event(InteractionEventType::Ended, t.wire.media.clone(), &t.wire));
+                Ok(None)
+            }
+            other => {
+                Err(format!("Error: the far end of a {} interaction cannot hang up.", other.unwrap_or("(no media)")))
+            }
+        }
+    }
+
+    /// The far end puts the call on hold (`held`) or takes it back: `PARTY_CHANGED`, the
+    /// party marked `"held": true` or `false` (the seed has no event of its own for it).
+    ///
+    /// # Errors
+    /// No such interaction, or it is not a call in progress.
+    pub fn remote_hold(&mut self, id: &str, held: bool, step: &mut Step) -> Answer {
+        let t = self.interactions.get_mut(id).ok_or_else(|| INTERACTION_NOT_FOUND.to_owned())?;
+        if t.wire.media.as_deref() != Some("voice")
+            || !matches!(t.wire.state, Some(InteractionState::Talking | InteractionState::Held))
+        {
+            return Err("Error: only a call in progress can be held by the far end.".to_owned());
+        }
+        if let Some(party) = t.wire.parties.as_mut().and_then(|p| p.first_mut()) {
+            party.extra.insert("held".to_owned(), Value::Bool(held));
+        }
+        step.events.push(interaction_event(InteractionEventType::PartyChanged, t.wire.media.clone(), &t.wire));
+        Ok(None)
+    }
+
+    /// A chat message from the customer arrives: `NEW_MESSAGE`, the message in the event's
+    /// `message` (`{"text", "from"}`).
+    ///
+    /// # Errors
+    /// No such interaction, or it is not a chat.
+    pub fn chat_message(&mut self, id: &str, text: &str, step: &mut Step) -> Answer {
+        let t = self.interactions.get(id).ok_or_else(|| INTERACTION_NOT_FOUND.to_owned())?;
+        if t.wire.media.as_deref() != Some("chat") {
+            return Err("Error: the interaction is not a chat.".to_owned());
+        }
+        let from = party_name(&t.wire).unwrap_or_default();
+        let Event::Interaction(mut event) =
+            interaction_event(InteractionEventType::NewMessage, t.wire.media.clone(), &t.wire)
+        else {
+            return Ok(None);
+        };
+        event.extra.insert("message".to_owned(), json!({"text": text, "from": from}));
+        step.events.push(Event::Interaction(event));
+        Ok(None)
+    }
+
+    /// The consultation this desktop answered was completed as a transfer by the consulting
+    /// agent: the call is now this agent's, with the customer.
+    pub fn transfer_completed(&mut self, id: &str, parties: Vec<Party>, step: &mut Step) {
+        if let Some(t) = self.interactions.get_mut(id) {
+            t.wire.is_consultation = Some(false);
+            t.wire.call_type = Some(CallType::Inbound);
+            t.wire.parties = Some(parties);
+            step.events.push(interaction_event(InteractionEventType::PartyChanged, t.wire.media.clone(), &t.wire));
+        }
     }
 
     /// Limits the toasts: `count` open at once, each at most `bytes` of JSON parameters; past
@@ -459,13 +679,25 @@ impl Workspace {
             }
             Request::InteractionCompleteTransfer(r) => self.complete(&r.consult_interaction_id, true, step),
             Request::InteractionCompleteConference(r) => self.complete(&r.consult_interaction_id, false, step),
-            Request::InteractionSingleStepTransfer(r) => self.change(
-                &r.interaction_id,
-                &[InteractionState::Talking, InteractionState::Held, InteractionState::Accepted],
-                InteractionState::Idle,
-                &[InteractionEventType::Released],
-                step,
-            ),
+            Request::InteractionSingleStepTransfer(r) => {
+                let answer = self.change(
+                    &r.interaction_id,
+                    &[InteractionState::Talking, InteractionState::Held, InteractionState::Accepted],
+                    InteractionState::Idle,
+                    &[InteractionEventType::Released],
+                    step,
+                );
+                let destination = destination(&r.target_query);
+                if answer.is_ok()
+                    && self.is_other_agent(&destination)
+                    && let Some(t) = self.interactions.get(&r.interaction_id)
+                {
+                    let ani = t.wire.ani.clone().or_else(|| party_name(&t.wire)).unwrap_or_default();
+                    let user_data = t.wire.user_data.clone().unwrap_or_default();
+                    step.outgoing.push(Outgoing::Transfer { destination, ani, user_data });
+                }
+                answer
+            }
             Request::InteractionSingleStepConference(r) => self.add_party(&r.interaction_id, &r.target_query, step),
             Request::EmailCreate(r) => {
                 let id = self.new_interaction("email", Direction::Out, None);
@@ -552,9 +784,7 @@ impl Workspace {
     /// A new interaction id, from the same sequence as the desktop's own interactions (for the
     /// outbound records and calls the outbound desk keeps).
     pub fn allocate_interaction_id(&mut self) -> String {
-        let id = self.next_interaction.to_string();
-        self.next_interaction += 1;
-        id
+        self.next_interaction.fetch_add(1, Ordering::Relaxed).to_string()
     }
 
     /// Refuses toast parameters over the size limit.
@@ -845,7 +1075,7 @@ impl Workspace {
             t.wire.is_main_case_interaction = Some(false);
             t.wire.parent_interaction_id = Some(id.to_owned());
             t.wire.case_id = parent_case;
-            t.wire.parties = Some(vec![Party { name: Some(destination), ..Party::default() }]);
+            t.wire.parties = Some(vec![Party { name: Some(destination.clone()), ..Party::default() }]);
             t.wire.user_data = Some(user_data.unwrap_or_default());
         }
         self.transition(
@@ -854,7 +1084,18 @@ impl Workspace {
             &[InteractionEventType::Added, InteractionEventType::Dialing],
             step,
         );
-        self.transition(&consult, InteractionState::Talking, &[InteractionEventType::Established], step);
+        if self.is_other_agent(&destination) {
+            // It rings at that agent's desktop; established when the agent answers.
+            // The consulted agent sees the call's user data, with the consultation's own on top.
+            let mut user_data = self.interactions.get(id).and_then(|t| t.wire.user_data.clone()).unwrap_or_default();
+            user_data
+                .extend(self.interactions.get(&consult).and_then(|t| t.wire.user_data.clone()).unwrap_or_default());
+            let from = self.agent_name();
+            step.outgoing.push(Outgoing::Consult { consult_id: consult, destination, from, user_data });
+        } else if self.config.consult_answer == ConsultAnswer::Auto {
+            // Another number answers at once, unless the control API is to answer for it.
+            self.transition(&consult, InteractionState::Talking, &[InteractionEventType::Established], step);
+        }
         Ok(None)
     }
 
@@ -868,6 +1109,8 @@ impl Workspace {
         }
         let party = c.wire.parties.clone().unwrap_or_default();
         if transfer {
+            let parties = self.interactions.get(&parent).and_then(|p| p.wire.parties.clone()).unwrap_or_default();
+            step.outgoing.push(Outgoing::TransferCompleted { consult_id: consult.to_owned(), parties });
             self.transition(&parent, InteractionState::Idle, &[InteractionEventType::Released], step);
         } else {
             if let Some(p) = self.interactions.get_mut(&parent) {
@@ -887,16 +1130,26 @@ impl Workspace {
 
     fn add_party(&mut self, id: &str, target: &TargetQuery, step: &mut Step) -> Answer {
         self.live(id)?;
-        let name = match target {
-            TargetQuery::PhoneNumber(n) => n.clone(),
-            TargetQuery::Target(t) => t.destination.clone(),
-        };
+        let name = destination(target);
         if let Some(t) = self.interactions.get_mut(id) {
             t.wire.parties.get_or_insert_with(Vec::new).push(Party { name: Some(name), ..Party::default() });
             step.events.push(interaction_event(InteractionEventType::PartyChanged, t.wire.media.clone(), &t.wire));
         }
         Ok(None)
     }
+}
+
+/// Whom a target query names: its phone number, or its target's destination.
+fn destination(target: &TargetQuery) -> String {
+    match target {
+        TargetQuery::PhoneNumber(n) => n.clone(),
+        TargetQuery::Target(t) => t.destination.clone(),
+    }
+}
+
+/// The first party's name.
+fn party_name(wire: &Interaction) -> Option<String> {
+    wire.parties.as_ref().and_then(|p| p.first()).and_then(|p| p.name.clone())
 }
 
 fn frame_event(state: FrameState) -> Event {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use cxwire_model::scapi::types::{ApplicationMenuView, DialogOptions, ToastParameters};
 use cxwire_model::scapi::{Event, InteractionEventType, SystemEvent, SystemEventType};
 use cxwire_sim::{ConnectionInfo, Simulator};
-use cxwire_ws::{Accepted, Acceptor, AcceptorConfig, Error, Session, Subscription, SubscriptionItem};
+use cxwire_ws::{Accepted, Acceptor, AcceptorConfig, Error, Session, Subscription, SubscriptionItem, Topic};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -205,7 +205,7 @@ async fn the_bridge_page_in_headless_chromium_drives_the_simulator_through_post_
     assert!(session.frame_id().is_some(), "no frame id through the relay");
 
     // Events through postMessage: a call rings, is answered, gets data, ends.
-    let mut events = session.subscribe(["interaction"]).await.unwrap();
+    let mut events = session.subscribe([Topic::Interaction]).await.unwrap();
     let call = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
     assert_eq!(next_interaction_event(&mut events, InteractionEventType::Ringing).await, call);
     session.voice().answer(call.clone()).await.unwrap();
@@ -477,14 +477,13 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
     let mut page = DevTools::attach(&mut browser, &sim.workspace_url()).await;
 
     // One request of every namespace, through postMessage, the page and its relay.
-    let mut events = one.subscribe(["interaction", "system"]).await.unwrap();
+    let mut events = one.subscribe([Topic::Interaction, Topic::System]).await.unwrap();
     let state = one.agent().get_state().await.unwrap_or_else(|e| panic!("agent.getState: {e}\n{}", browser.log()));
     assert!(state.operation_name.is_some(), "{state:?}");
     // The vendor sample's own query shape: a prefix pattern and a section pattern.
     let options =
         one.configuration().get_option(vec!["interaction.*".to_owned(), "MySection/*".to_owned()]).await.unwrap();
-    let color = options.values().find_map(|section| section.get("interaction.case-data.frame-color"));
-    assert!(color.is_some(), "{options:?}");
+    assert!(options.option("interaction.case-data.frame-color").is_some(), "{options:?}");
     assert!(!one.media().get_media_list().await.unwrap().is_empty());
     let allowed = one.system().get_allowed_services().await.unwrap();
     assert!(allowed.iter().any(|r| r == "auth.getJwtToken"), "{allowed:?}");
@@ -499,7 +498,7 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
     assert!(listed.iter().any(|i| i.interaction_id.as_deref() == Some(call.as_str())), "{listed:?}");
     one.voice().hang_up(call.clone()).await.unwrap();
     assert_eq!(next_interaction_event(&mut events, InteractionEventType::Released).await, call);
-    let mut team = two.subscribe(["messenger:team"]).await.unwrap();
+    let mut team = two.subscribe([Topic::messenger("team")]).await.unwrap();
     one.messenger().broadcast_message("team", json!({"note": "from the first frame"})).await.unwrap();
     let broadcast = loop {
         let item = tokio::time::timeout(WAIT, team.recv()).await.expect("a message in time").expect("open");
@@ -518,7 +517,7 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
     assert!(two.system().is_last_active_frame().await.unwrap());
 
     // The refused origin: no frame id, its subscribe refused, no event; the accepted one had events.
-    assert!(matches!(other.subscribe(["interaction"]).await, Err(Error::Rejected { .. })));
+    assert!(matches!(other.subscribe([Topic::Interaction]).await, Err(Error::Rejected { .. })));
     // This answer comes after anything the simulator sent the refused frame before it.
     rejection(other.agent().get_state().await);
     assert_eq!(other.frame_id(), None);

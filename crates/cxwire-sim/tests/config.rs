@@ -23,7 +23,7 @@ async fn the_example_configuration_starts_a_simulator_that_uses_it() {
     let media = session.media().get_media_list().await.unwrap();
     assert_eq!(media.len(), 2);
     let options = session.configuration().get_option("voice.*").await.unwrap();
-    assert!(options["interaction-workspace"].contains_key("voice.auto-answer"));
+    assert!(options.sections().unwrap()["interaction-workspace"].contains_key("voice.auto-answer"));
 }
 
 #[test]

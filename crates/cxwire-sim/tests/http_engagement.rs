@@ -436,7 +436,7 @@ async fn bad_input_gets_the_v3_error_body_and_the_server_stays_up() {
             (
                 "oversized",
                 key(http.post(&create)).json(&with("userData", json!({"notes": "x".repeat(4096)}))),
-                400,
+                413,
                 "exceeds 1024 bytes",
             ),
             ("cancel without id", key(http.post(format!("{base}/callbacks/cancel"))).json(&json!({})), 400, "id"),

@@ -545,13 +545,13 @@ async fn bad_input_gets_the_gms_error_body_and_the_server_stays_up() {
             (
                 "oversized body",
                 http.post(&service).json(&json!({"_customer_number": "4151110000", "notes": "x".repeat(4096)})),
-                400,
+                413,
                 "exceeds 1024 bytes",
             ),
             (
                 "huge body",
                 http.post(&service).header("content-type", "application/json").body(vec![b' '; 300_000]),
-                400,
+                413,
                 "exceeds 1024 bytes",
             ),
             (

@@ -48,7 +48,7 @@ fn store() -> OptionStore {
     s
 }
 
-fn names(answer: &cxwire_model::scapi::types::ConfigurationOptions, section: &str) -> Vec<String> {
+fn names(answer: &cxwire_model::scapi::types::ConfigurationSections, section: &str) -> Vec<String> {
     answer.get(section).map(|o| o.keys().cloned().collect()).unwrap_or_default()
 }
 
@@ -179,13 +179,13 @@ fn seed_iw_override_options_example() {
     let query: OptionQuery = "interaction.case-data.frame-color".into();
 
     // getOption: the application's value.
-    let answer = Response::ConfigurationGetOption(s.get_option(&query).unwrap()).to_data().unwrap();
+    let answer = Response::ConfigurationGetOption(s.get_option(&query).unwrap().into()).to_data().unwrap();
     let fixture = read_json("tests/fixtures/scapi/answer/configuration.getOption/seed-frame-color.json");
     assert_eq!(answer, fixture["data"]);
     assert_eq!(answer, json!({"interaction-workspace": {"interaction.case-data.frame-color": "#FFBA00"}}));
 
     // getContextualOption: the transaction's value.
-    let answer = Response::ConfigurationGetContextualOption(s.get_contextual_option(&query, Some(&ud)).unwrap())
+    let answer = Response::ConfigurationGetContextualOption(s.get_contextual_option(&query, Some(&ud)).unwrap().into())
         .to_data()
         .unwrap();
     let fixture = read_json("tests/fixtures/scapi/answer/configuration.getContextualOption/seed-frame-color.json");
@@ -236,7 +236,7 @@ fn sections_and_arrays_fixture() {
         "voice.dial-plan-rule-set",
         "CustomSection/option.custom.customer.code",
     ]);
-    let answer = Response::ConfigurationGetOption(s.get_option(&query).unwrap()).to_data().unwrap();
+    let answer = Response::ConfigurationGetOption(s.get_option(&query).unwrap().into()).to_data().unwrap();
     let fixture = read_json("tests/fixtures/scapi/answer/configuration.getOption/sections-and-arrays.json");
     assert_eq!(answer, fixture["data"]);
 }

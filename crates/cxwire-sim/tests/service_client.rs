@@ -37,8 +37,8 @@ async fn interaction_event(sub: &mut Subscription) -> (InteractionEventType, Int
 async fn an_inbound_call_end_to_end() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut agent = s.subscribe(["agent"]).await.unwrap();
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut agent = s.subscribe([cxwire_ws::Topic::Agent]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
 
     s.agent().set_state("Ready").await.unwrap();
     let frame = next_event(&mut agent).await;
@@ -93,7 +93,7 @@ async fn an_inbound_call_end_to_end() {
 async fn consult_then_transfer_and_cases() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let id = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
     s.voice().answer(id.clone()).await.unwrap();
     for _ in 0..3 {
@@ -132,9 +132,10 @@ async fn consult_then_transfer_and_cases() {
 async fn toasts_dialogs_views_and_button_clicks() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut system = s.subscribe(["system"]).await.unwrap();
+    let mut system = s.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     let toast = ToastParameters {
         title: "Callback".into(),
+        icon_url: "https://crm.example/icons/callback.png".into(),
         buttons: Some(vec!["Accept".into(), "Later".into()]),
         ..Default::default()
     };
@@ -173,7 +174,7 @@ async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
     let first = session(&sim).await;
     assert!(first.system().is_frame_leading().await.unwrap());
     let second = session(&sim).await;
-    let mut second_system = second.subscribe(["system"]).await.unwrap();
+    let mut second_system = second.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     assert!(second.system().is_frame_following().await.unwrap());
     // The frame loaded last is the last active one; activity in another frame moves it.
     assert!(second.system().is_last_active_frame().await.unwrap());
@@ -182,7 +183,7 @@ async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
     assert!(first.system().is_last_active_frame().await.unwrap());
     assert!(!second.system().is_last_active_frame().await.unwrap());
 
-    let mut inbox = second.subscribe(["messenger:ops"]).await.unwrap();
+    let mut inbox = second.subscribe([cxwire_ws::Topic::messenger("ops")]).await.unwrap();
     first.messenger().broadcast_message("ops", json!({"foo": "A foo text.", "bar": 1234})).await.unwrap();
     let frame = next_event(&mut inbox).await;
     assert!(
@@ -300,8 +301,8 @@ async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_d
     use cxwire_model::scapi::types::CallbackType;
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut outbound = s.subscribe(["outbound"]).await.unwrap();
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut outbound = s.subscribe([cxwire_ws::Topic::Outbound]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
 
     sim.campaign("Offer of the Month", OutboundEventType::CampaignLoaded, None).await.unwrap();
     sim.campaign("Offer of the Month", OutboundEventType::CampaignStarted, Some("Preview")).await.unwrap();
@@ -311,7 +312,7 @@ async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_d
         assert_eq!((e.event_type.clone(), e.campaign.as_deref()), (Some(expected), Some("Offer of the Month")));
     }
     let campaigns = s.outbound().get_campaigns().await.unwrap();
-    assert_eq!(campaigns[0].state.as_deref(), Some("Started"));
+    assert_eq!(campaigns.list().unwrap()[0].state.as_deref(), Some("Started"));
 
     let record = sim.preview_record(cxwire_sim::PreviewMode::Pull, Some("Offer of the Month")).await.unwrap();
     assert!(matches!(s.outbound().get_preview_record("No Such Campaign").await, Err(Error::Rejected { .. })));
@@ -370,7 +371,7 @@ async fn configuration_options_and_the_seed_override_example() {
     let s = session(&sim).await;
     let plain = s.configuration().get_option("interaction.case-data.frame-color").await.unwrap();
     assert_eq!(
-        plain["interaction-workspace"]["interaction.case-data.frame-color"],
+        plain.sections().unwrap()["interaction-workspace"]["interaction.case-data.frame-color"],
         cxwire_model::scapi::types::OptionValue::Single("#FFBA00".into())
     );
     let id = sim
@@ -379,7 +380,7 @@ async fn configuration_options_and_the_seed_override_example() {
         .unwrap();
     let contextual = s.configuration().get_contextual_option("interaction.case-data.frame-color", id).await.unwrap();
     assert_eq!(
-        contextual["interaction-workspace"]["interaction.case-data.frame-color"],
+        contextual.sections().unwrap()["interaction-workspace"]["interaction.case-data.frame-color"],
         cxwire_model::scapi::types::OptionValue::Single("#FF008000".into())
     );
     match s.configuration().get_contextual_option("interaction.case-data.frame-color", "999").await {
@@ -387,4 +388,114 @@ async fn configuration_options_and_the_seed_override_example() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(s.configuration().get_option("*.mark-done").await, Err(Error::Rejected { .. })));
+}
+
+/// A bare WebSocket client: sends request frames as written and returns the answer frames as
+/// received, so that the name an answer repeats can be checked.
+struct RawClient {
+    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next: u32,
+}
+
+impl RawClient {
+    async fn connect(sim: &Simulator) -> Self {
+        let (ws, _) =
+            tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(sim.ws_url())).await.unwrap().unwrap();
+        Self { ws, next: 0 }
+    }
+
+    /// Sends `{"request": name}` and returns its answer (frames without that `referenceId`,
+    /// such as the frame id assignment, are skipped).
+    async fn call(&mut self, name: &str) -> serde_json::Value {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        self.next += 1;
+        let id = self.next.to_string();
+        let frame = json!({"request": name, "referenceId": id, "userAgent": "WWE Client", "protocolVersion": 2});
+        tokio::time::timeout(LIMIT, self.ws.send(Message::text(frame.to_string()))).await.unwrap().unwrap();
+        loop {
+            let message = tokio::time::timeout(LIMIT, self.ws.next()).await.expect("an answer in time");
+            let Some(Ok(Message::Text(text))) = message else { panic!("{message:?}") };
+            let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if answer["referenceId"] == id.as_str() {
+                return answer;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_sip_endpoint_calls_answer_under_both_names() {
+    let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
+    let mut raw = RawClient::connect(&sim).await;
+    let s = session(&sim).await;
+    for (device, mute, unmute, is_mute) in [
+        ("Microphone", "muteMicrophone", "unmuteMicrophone", "isMicrophoneMute"),
+        ("Speaker", "muteSpeaker", "unmuteSpeaker", "isSpeakerMute"),
+    ] {
+        // Muted under the documented name, read under both.
+        let answer = raw.call(&format!("voice.{mute}")).await;
+        assert_eq!(answer["request"], format!("voice.{mute}"), "the answer repeats the name sent: {answer}");
+        assert!(answer.get("errorMessage").is_none(), "{answer}");
+        for name in [format!("voice.{is_mute}"), format!("sipEndpoint.{is_mute}")] {
+            let answer = raw.call(&name).await;
+            assert_eq!((&answer["request"], &answer["data"]), (&json!(name), &json!(true)), "{device}: {answer}");
+        }
+        // Unmuted under the library's name, read under the documented one (and by a typed session).
+        let answer = raw.call(&format!("sipEndpoint.{unmute}")).await;
+        assert_eq!(answer["request"], format!("sipEndpoint.{unmute}"));
+        assert_eq!(raw.call(&format!("voice.{is_mute}")).await["data"], json!(false), "{device}");
+        raw.call(&format!("voice.{mute}")).await;
+        let typed = match device {
+            "Microphone" => s.voice().is_microphone_mute().await.unwrap(),
+            _ => s.voice().is_speaker_mute().await.unwrap(),
+        };
+        assert!(typed, "{device} muted under the documented name is muted for the library");
+        assert_eq!(s.call_raw(&format!("voice.{is_mute}"), vec![]).await.unwrap(), Some(json!(true)));
+        raw.call(&format!("voice.{unmute}")).await;
+    }
+    // The documented name takes no parameters either.
+    let answer = {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let frame = json!({"request": "voice.muteMicrophone", "parameters": [true], "referenceId": "x"});
+        raw.ws.send(Message::text(frame.to_string())).await.unwrap();
+        loop {
+            let Some(Ok(Message::Text(text))) = tokio::time::timeout(LIMIT, raw.ws.next()).await.unwrap() else {
+                panic!("no answer")
+            };
+            let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if answer["referenceId"] == "x" {
+                break answer;
+            }
+        }
+    };
+    assert!(answer["errorMessage"].as_str().is_some_and(|m| m.contains("sipEndpoint.muteMicrophone")), "{answer}");
+}
+
+#[tokio::test]
+async fn rate_limits_and_origins_apply_to_both_names_of_a_request() {
+    let mut config = SimConfig::default();
+    // The raw client sends no Origin header: its origin reads as "null", which `*` accepts.
+    config.security.insert("accepted-web-content-origins".into(), "* (sipEndpoint.muteMicrophone)".into());
+    config.security.insert("rate-limit.sipEndpoint.muteMicrophone".into(), "2".into());
+    config.security.insert("rate-limit-quarantine-delay".into(), "30".into());
+    let sim = Simulator::start("127.0.0.1:0", config).await.unwrap();
+    let mut raw = RawClient::connect(&sim).await;
+    // The filter names the request by its wire name: it grants the documented name too, and
+    // nothing else.
+    let refused = raw.call("voice.muteSpeaker").await;
+    assert_eq!(refused["request"], "voice.muteSpeaker");
+    assert!(
+        refused["errorMessage"].as_str().is_some_and(|m| m.contains("may not use 'sipEndpoint.muteSpeaker'")),
+        "{refused}"
+    );
+    let answer = raw.call("voice.muteMicrophone").await;
+    assert!(answer.get("errorMessage").is_none(), "{answer}");
+    assert!(raw.call("sipEndpoint.muteMicrophone").await.get("errorMessage").is_none());
+    // The third call is the same request under its other name: refused, not counted apart.
+    let refused = raw.call("voice.muteMicrophone").await;
+    assert_eq!(refused["request"], "voice.muteMicrophone");
+    let message = refused["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("'sipEndpoint.muteMicrophone' has been reached"), "{refused}");
 }

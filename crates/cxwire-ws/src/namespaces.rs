@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use cxwire_model::scapi::types::{
-    Agent as AgentInfo, ApplicationMenuView, CallResults, CallbackType, Campaign, ChainedRecords, ConfigurationOptions,
-    DialogOptions, Field, Interaction as InteractionInfo, JwtToken, Media, OptionQuery, State, TargetQuery,
-    ToastParameters, UserData,
+    Agent as AgentInfo, ApplicationMenuView, CallResultCode, CallResults, CallbackType, Campaigns, ChainedRecords,
+    ConfigurationOptions, DialogOptions, Field, Interaction as InteractionInfo, JwtToken, Media, OptionQuery, State,
+    TargetQuery, ToastParameters, UserData,
 };
 use cxwire_model::scapi::{self as m, Done, ServiceRequest};
 use serde_json::Value;
@@ -758,11 +758,12 @@ impl<'s> Outbound<'s> {
         }
     }
 
-    /// `outbound.getCampaigns`: see [`m::OutboundGetCampaigns`].
+    /// `outbound.getCampaigns`: see [`m::OutboundGetCampaigns`]. The answer's shape is not
+    /// documented: a list of campaigns, or any other shape kept as received.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_campaigns(&self) -> Result<Vec<Campaign>, Error> {
+    pub async fn get_campaigns(&self) -> Result<Campaigns, Error> {
         self.call(m::OutboundGetCampaigns {}).await
     }
 
@@ -828,12 +829,17 @@ impl<'s> Outbound<'s> {
         self.call(m::OutboundGetListOfCallResults {}).await
     }
 
-    /// `outbound.setCallResult`: see [`m::OutboundSetCallResult`].
+    /// `outbound.setCallResult`: see [`m::OutboundSetCallResult`]. An `i64` is sent as a number,
+    /// as the library does.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_call_result(&self, interaction_id: impl Into<String>, call_result: i64) -> Result<(), Error> {
-        self.call(m::OutboundSetCallResult { interaction_id: interaction_id.into(), call_result })
+    pub async fn set_call_result(
+        &self,
+        interaction_id: impl Into<String>,
+        call_result: impl Into<CallResultCode>,
+    ) -> Result<(), Error> {
+        self.call(m::OutboundSetCallResult { interaction_id: interaction_id.into(), call_result: call_result.into() })
             .await
             .map(|_: Done| ())
     }

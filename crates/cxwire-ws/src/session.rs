@@ -24,8 +24,8 @@ use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::Error;
 use crate::transport::{DEFAULT_MAX_FRAME, FrameTransport};
+use crate::{Error, Topic};
 
 /// The default call timeout, as the vendor library's.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -288,6 +288,7 @@ impl Session {
         let name = request.name().to_owned();
         let frame = cxwire_model::scapi::RequestFrame {
             request,
+            name_form: cxwire_model::scapi::NameForm::Wire,
             reference_id: Some(id.to_string()),
             envelope: cxwire_model::scapi::Envelope {
                 user_agent: Some(self.inner.config.user_agent.clone()),
@@ -362,19 +363,33 @@ impl Session {
         }
     }
 
-    /// Subscribes to topics (`agent`, `interaction`, `media`, `outbound`, `system`, `markdone`,
-    /// `messenger:<channel>`). Many subscriptions may watch the same topic; the session sends one
-    /// `subscribe` for the topics not yet subscribed, and `unsubscribe` when the last
-    /// subscription of a Workspace subscription is dropped.
+    /// Subscribes to topics ([`Topic`]: `agent`, `interaction`, `media`, `outbound`, `system`,
+    /// `markdone`, `messenger:<channel>`, or [`Topic::Other`]). Many subscriptions may watch the
+    /// same topic; the session sends one `subscribe` for the topics not yet subscribed, and
+    /// `unsubscribe` when the last subscription of a Workspace subscription is dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(session: cxwire_ws::Session) -> Result<(), cxwire_ws::Error> {
+    /// use cxwire_ws::{SubscriptionItem, Topic};
+    /// let mut events = session.subscribe([Topic::Agent, Topic::messenger("crm")]).await?;
+    /// while let Some(item) = events.recv().await {
+    ///     match item {
+    ///         SubscriptionItem::Event(frame) => println!("{:?}", frame.event),
+    ///         SubscriptionItem::Lagged(n) => eprintln!("missed {n} events"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Disconnected`], [`Error::Timeout`] or [`Error::Rejected`] for the `subscribe`.
-    pub async fn subscribe<I, S>(&self, topics: I) -> Result<Subscription, Error>
+    pub async fn subscribe<I>(&self, topics: I) -> Result<Subscription, Error>
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator,
+        I::Item: Into<Topic>,
     {
-        let topics: Vec<String> = topics.into_iter().map(Into::into).collect::<BTreeSet<_>>().into_iter().collect();
+        let topics: Vec<String> =
+            topics.into_iter().map(|t| t.into().wire_name()).collect::<BTreeSet<_>>().into_iter().collect();
         let id = self.inner.next_subscriber.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(self.inner.config.subscriber_buffer.max(1));
         let lagged = Arc::new(AtomicU64::new(0));
@@ -473,6 +488,11 @@ impl Subscription {
     /// The subscribed topics.
     pub fn topics(&self) -> &[String] {
         &self.topics
+    }
+
+    /// Whether nothing is waiting to be received (no event, no lag to report).
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty() && self.lagged.load(Ordering::Acquire) == 0
     }
 
     /// The next event, or how many were missed; `None` when the session has ended.

@@ -6,6 +6,7 @@ mod callback_v3;
 mod click_to_call;
 mod engagement_v3;
 mod gms_v1;
+mod hostile;
 mod redaction;
 mod retry;
 mod stub;

@@ -72,3 +72,28 @@ async fn timeouts_hide_the_key() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn refused_redirects_and_oversized_answers_hide_the_key() {
+    limit(async {
+        let elsewhere = Stub::always(Reply::fixture(200, "engagement-v3/retrieve-response/queued.json"));
+        let target = elsewhere.url("");
+        let stub = Stub::start(move |r| Reply::empty(307).header("location", &format!("{target}{}", r.path)));
+        for client in [
+            reqwest::Client::builder().redirect(cxwire_http::redirect_policy()).build().unwrap(),
+            reqwest::Client::new(),
+        ] {
+            let v3 = EngagementV3Client::builder(stub.url("/engagement/v3"), KEY).http_client(client).build().unwrap();
+            let error = v3.retrieve("x").await.unwrap_err();
+            assert!(matches!(error, Error::RedirectRefused { .. }), "{error:?}");
+            assert_hidden("redirect error", &format!("{error:?} {error}"));
+        }
+
+        let big = Stub::always(Reply::json(500, format!(r#"{{"status": {{"message": "{}"}}}}"#, "x".repeat(4096))));
+        let v3 = EngagementV3Client::builder(big.url("/engagement/v3"), KEY).body_limit(1024).build().unwrap();
+        let error = v3.retrieve("x").await.unwrap_err();
+        assert!(matches!(error, Error::BodyTooLarge { status: 500, .. }), "{error:?}");
+        assert_hidden("body error", &format!("{error:?} {error}"));
+    })
+    .await;
+}

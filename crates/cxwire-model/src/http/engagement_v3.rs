@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::gms_v1::CallbackState;
-use crate::macros::wire_object;
+use crate::macros::{object_only, wire_object};
 use crate::scapi::types::UserData;
 
 /// The header that carries the API key.
@@ -24,6 +24,8 @@ wire_object! {
 
 /// A v3 answer: `{status, data}`; `data` is absent on errors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "{T}Response")]
 pub struct Response<T> {
     /// The status.
     pub status: Status,
@@ -32,9 +34,34 @@ pub struct Response<T> {
     pub data: Option<T>,
 }
 
+impl<T: Serialize> Serialize for Response<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Response::<T>::serialize(self, s)
+    }
+}
+
+/// A JSON object only (see `object_only!`).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Response<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object (a v3 answer)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Response<T>, A::Error> {
+                Response::<T>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
 /// The body of `POST /callbacks/create`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "CreateRequest")]
 pub struct CreateRequest {
     /// The callback service (virtual queue).
     pub service_name: String,
@@ -56,6 +83,8 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cb_offer_type: Option<String>,
 }
+
+object_only!(CreateRequest);
 
 impl CreateRequest {
     /// The `userData` keys that are not identifiers (letters, digits, `_`, not starting with a
@@ -81,10 +110,14 @@ wire_object! {
 
 /// The body of `POST /callbacks/cancel` and `POST /callbacks/retrieve`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "IdRequest")]
 pub struct IdRequest {
     /// The callback id.
     pub id: String,
 }
+
+object_only!(IdRequest);
 
 wire_object! {
     /// The `data` of a cancelled callback.
@@ -172,6 +205,8 @@ pub struct AvailabilityQuery {
 /// The body of `POST /call-in/requests/create`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "CallInRequest")]
 pub struct CallInRequest {
     /// The group (service) to reach.
     pub group_name: String,
@@ -181,6 +216,8 @@ pub struct CallInRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<UserData>,
 }
+
+object_only!(CallInRequest);
 
 wire_object! {
     /// The `data` of a call-in request: the number to call and the code to enter.

@@ -373,8 +373,9 @@ impl Event {
     /// Decodes the payload of the topic `topic` (`data` absent: `None`).
     ///
     /// # Errors
-    /// A known topic and event type whose payload does not have the documented shape; the error
-    /// names the topic and the path (starting at `data`).
+    /// A known topic and event type whose payload does not have the documented shape, or a typed
+    /// topic (`agent`, `interaction`, `system`, `outbound`) without `data`; the error names the
+    /// topic and the path (starting at `data`).
     pub fn decode(topic: &str, data: Option<&str>) -> Result<Self, DecodeError> {
         match topic {
             "agent" => typed(topic, data, AgentEventType::KNOWN, Self::Agent, check_agent),
@@ -471,7 +472,11 @@ fn typed<'a, T: Deserialize<'a>>(
     check: fn(&T) -> Result<(), DecodeError>,
 ) -> Result<Event, DecodeError> {
     let Some(text) = data else {
-        return Ok(Event::Unknown { topic: topic.to_owned(), event_type: None, data: None });
+        return Err(DecodeError::Json {
+            context: format!("event `{topic}`"),
+            path: "data".to_owned(),
+            message: "missing field `data` (every event of this topic has a payload)".to_owned(),
+        });
     };
     match from_str_at::<T>(|| format!("event `{topic}`"), text) {
         Ok(payload) => {
@@ -479,12 +484,13 @@ fn typed<'a, T: Deserialize<'a>>(
             Ok(wrap(payload))
         }
         Err(err) => {
-            #[derive(Deserialize)]
-            struct Peek {
-                #[serde(rename = "eventType")]
-                event_type: Option<String>,
-            }
-            let peeked = serde_json::from_str::<Peek>(text).ok().and_then(|p| p.event_type);
+            // The `eventType` of a JSON object (not of an array, as a derived struct would read).
+            let peeked = serde_json::from_str::<serde_json::Map<String, Value>>(text).ok().and_then(|mut m| {
+                match m.remove("eventType") {
+                    Some(Value::String(name)) => Some(name),
+                    _ => None,
+                }
+            });
             match peeked {
                 Some(name) if !known.contains(&name.as_str()) => Ok(Event::Unknown {
                     topic: topic.to_owned(),
@@ -550,6 +556,57 @@ fn check_outbound(e: &OutboundEvent) -> Result<(), DecodeError> {
     }
 }
 
+/// The rules of [`check_agent`], [`check_interaction`], [`check_system`] and [`check_outbound`]
+/// as JSON Schema keywords over a topic's payload (applied beside the payload type), so that the
+/// schemas require exactly what the decoder requires. `tests/tests/contract.rs` proves the two agree
+/// on a negative document per rule.
+pub(crate) fn payload_rules(topic: &str) -> Vec<Value> {
+    use serde_json::json;
+    fn present(fields: &[&str]) -> Value {
+        let properties: serde_json::Map<String, Value> =
+            fields.iter().map(|f| ((*f).to_owned(), json!({ "not": { "type": "null" } }))).collect();
+        json!({ "required": fields, "properties": properties })
+    }
+    fn when(event_types: &[&str], then: Value) -> Value {
+        json!({
+            "if": { "required": ["eventType"], "properties": { "eventType": { "enum": event_types } } },
+            "then": then,
+        })
+    }
+    match topic {
+        "agent" => vec![when(&[AgentEventType::StateChanged.as_str()], present(&["mediaState"]))],
+        "interaction" => {
+            let of_family = |case: bool| -> Vec<&str> {
+                InteractionEventType::KNOWN
+                    .iter()
+                    .copied()
+                    .filter(|t| {
+                        let family = InteractionEventType::from_wire(t).family();
+                        (family == Some(InteractionEventFamily::Case)) == case
+                            && *t != InteractionEventType::CaseIdChanged.as_str()
+                    })
+                    .collect()
+            };
+            vec![
+                present(&["eventType"]),
+                when(&of_family(true), present(&["selectedCaseId"])),
+                when(
+                    &[InteractionEventType::CaseIdChanged.as_str()],
+                    json!({ "anyOf": [present(&["interaction"]), present(&["caseId"])] }),
+                ),
+                when(&of_family(false), present(&["interaction"])),
+            ]
+        }
+        "system" => vec![
+            when(&[SystemEventType::CustomToastButtonClick.as_str()], present(&["customToastId", "buttonIndex"])),
+            when(&[SystemEventType::RealtimeConnection.as_str()], present(&["state"])),
+            json!({ "if": { "not": present(&["eventType"]) }, "then": present(&["frameState"]) }),
+        ],
+        "outbound" => vec![present(&["eventType"]), when(OutboundEventType::KNOWN, present(&["campaign"]))],
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,5 +642,7 @@ mod tests {
             matches!(Event::decode("messenger:my-channel", Some("{\"a\":1}")).unwrap(), Event::Messenger { ref channel, .. } if channel == "my-channel")
         );
         assert!(matches!(Event::decode("future", None).unwrap(), Event::Unknown { data: None, .. }));
+        let err = Event::decode("agent", None).unwrap_err();
+        assert!(err.to_string().contains("data"), "{err}");
     }
 }

@@ -282,11 +282,27 @@ pub enum ClientMessage {
     Unsubscribe(UnsubscribeFrame),
 }
 
+/// Which of a request's two names a frame carries, for the requests the seed documents under
+/// another name than the published library sends (the SIP endpoint calls: documented as
+/// `voice.muteMicrophone`, sent as `sipEndpoint.muteMicrophone`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum NameForm {
+    /// The wire name the published library sends (`sipEndpoint.muteMicrophone`): the default,
+    /// and the only form of requests that have one name.
+    #[default]
+    Wire,
+    /// The name the seed documents (`voice.muteMicrophone`).
+    Documented,
+}
+
 /// A request frame: `{"request", "parameters", "referenceId", "userAgent", "protocolVersion", "frameId"}`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestFrame {
     /// The request and its parameters.
     pub request: Request,
+    /// Which name `request` carries on the wire: [`NameForm::Wire`] unless the frame was
+    /// received with the documented name (kept so that re-encoding is lossless).
+    pub name_form: NameForm,
     /// The correlation id; the library counts `"0"`, `"1"`, ...
     pub reference_id: Option<String>,
     /// The common fields.
@@ -296,7 +312,21 @@ pub struct RequestFrame {
 impl RequestFrame {
     /// A request frame with the client envelope.
     pub fn new(request: impl Into<Request>, reference_id: impl Into<String>) -> Self {
-        Self { request: request.into(), reference_id: Some(reference_id.into()), envelope: Envelope::client() }
+        Self {
+            request: request.into(),
+            name_form: NameForm::Wire,
+            reference_id: Some(reference_id.into()),
+            envelope: Envelope::client(),
+        }
+    }
+
+    /// The name the frame carries in `request`: the wire name, or the documented name when
+    /// [`name_form`](Self::name_form) says so and the request has one.
+    pub fn wire_name(&self) -> &str {
+        match (self.name_form, self.request.documented_name()) {
+            (NameForm::Documented, Some(documented)) => documented,
+            _ => self.request.name(),
+        }
     }
 }
 
@@ -382,12 +412,18 @@ impl ClientMessage {
         let Some(name) = raw.request.as_deref() else {
             return Err(DecodeError::Unclassifiable { reason: "a client frame needs `request` or `event`" });
         };
+        if raw.data.is_some() || raw.error_message.is_some() {
+            return Err(DecodeError::Unclassifiable {
+                reason: "a request frame carries no `data` or `errorMessage` (those are answer keys)",
+            });
+        }
         let request = match raw.parameters {
             Some(Params::Typed(request)) => request,
             Some(Params::Raw(params)) => Request::decode(name, &split_parameters(name, params)?)?,
             None => Request::decode(name, &[])?,
         };
-        Ok(Self::Request(RequestFrame { request, reference_id: raw.reference_id, envelope: raw.envelope }))
+        let name_form = if request.documented_name() == Some(name) { NameForm::Documented } else { NameForm::Wire };
+        Ok(Self::Request(RequestFrame { request, name_form, reference_id: raw.reference_id, envelope: raw.envelope }))
     }
 
     /// The correlation id, when the frame has one.
@@ -428,7 +464,7 @@ impl Serialize for RequestFrame {
             }
         }
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("request", self.request.name())?;
+        map.serialize_entry("request", self.wire_name())?;
         if self.request.has_parameters() {
             map.serialize_entry("parameters", &Params(&self.request))?;
         }

@@ -7,7 +7,7 @@ macro_rules! service_requests {
     (
         $(
             $(#[$meta:meta])*
-            $wire:literal => $name:ident {
+            $wire:literal $(| $documented:literal)? => $name:ident {
                 $( $(#[$rmeta:meta])* $rfield:ident ($rwire:literal) : $rty:ty ),* $(,)?
                 $( ; $( $(#[$ometa:meta])* $ofield:ident ($owire:literal) : $oty:ty ),* $(,)? )?
             } -> $resp:ty;
@@ -16,7 +16,7 @@ macro_rules! service_requests {
         $(
             $(#[$meta])*
             #[doc = ""]
-            #[doc = concat!("Wire name: `", $wire, "`. Answer: [`", stringify!($resp), "`].")]
+            #[doc = concat!("Wire name: `", $wire, "`", $(" (documented as `", $documented, "`, also accepted)",)? ". Answer: [`", stringify!($resp), "`].")]
             #[derive(Clone, Debug, PartialEq)]
             pub struct $name {
                 $(
@@ -33,6 +33,12 @@ macro_rules! service_requests {
 
             impl $crate::scapi::ServiceRequest for $name {
                 const NAME: &'static str = $wire;
+                const DOCUMENTED_NAME: Option<&'static str> = {
+                    #[allow(unused_mut, unused_assignments)]
+                    let mut documented: Option<&'static str> = None;
+                    $( documented = Some($documented); )?
+                    documented
+                };
                 const PARAMETER_NAMES: &'static [&'static str] = &[$($rwire,)* $($($owire,)*)?];
                 const REQUIRED_PARAMETERS: usize = { let names: &[&str] = &[$($rwire),*]; names.len() };
                 type Response = $resp;
@@ -148,6 +154,7 @@ macro_rules! service_requests {
                             "description": concat!("`", $wire, "` takes no parameters."),
                             "type": "array",
                             "maxItems": 0,
+                            "items": false,
                         });
                     }
                     ::schemars::json_schema!({
@@ -156,6 +163,7 @@ macro_rules! service_requests {
                         "prefixItems": items,
                         "minItems": min,
                         "maxItems": max,
+                        "items": false,
                     })
                 }
             }
@@ -204,12 +212,26 @@ macro_rules! service_requests {
         /// The wire name of every request this version knows, in catalog order.
         pub const REQUEST_NAMES: &[&str] = &[$($wire),+];
 
+        /// `(documented name, wire name)` for the requests the seed documents under another
+        /// name than the published library sends (the SIP endpoint calls, documented in the voice
+        /// namespace). Both names are accepted; the wire name is sent.
+        pub const DOCUMENTED_NAMES: &[(&str, &str)] = &[$($(($documented, $wire),)?)+];
+
         impl Request {
             /// The request's wire name, e.g. `interaction.setUserData`.
             pub fn name(&self) -> &str {
                 match self {
                     $(Self::$name(_) => $wire,)+
                     Self::Raw(r) => &r.name,
+                }
+            }
+
+            /// The name the seed documents for this request where it differs from the wire
+            /// name (`voice.muteMicrophone` for `sipEndpoint.muteMicrophone`); both are accepted.
+            pub fn documented_name(&self) -> Option<&'static str> {
+                match self {
+                    $(Self::$name(_) => <$name as $crate::scapi::ServiceRequest>::DOCUMENTED_NAME,)+
+                    Self::Raw(_) => None,
                 }
             }
 
@@ -221,15 +243,15 @@ macro_rules! service_requests {
                 }
             }
 
-            /// Decodes the parameters of the request named `name`; an unknown name gives
-            /// [`Request::Raw`].
+            /// Decodes the parameters of the request named `name` (its wire name or its documented
+            /// name); an unknown name gives [`Request::Raw`].
             ///
             /// # Errors
             /// A known request with the wrong number of parameters or a parameter of the wrong
             /// type.
             pub fn decode(name: &str, items: &[&::serde_json::value::RawValue]) -> Result<Self, $crate::DecodeError> {
                 match name {
-                    $($wire => <$name as $crate::scapi::ServiceRequest>::decode_parameters(items).map(Self::$name),)+
+                    $($wire $(| $documented)? => <$name as $crate::scapi::ServiceRequest>::decode_parameters(items).map(Self::$name),)+
                     other => Ok(Self::Raw(RawRequest::from_raw(other, items)?)),
                 }
             }
@@ -238,7 +260,7 @@ macro_rules! service_requests {
             /// decoder's fast path).
             pub(crate) fn deserialize_named<'de, D: ::serde::Deserializer<'de>>(name: &str, d: D) -> Result<Self, D::Error> {
                 match name {
-                    $($wire => <$name as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
+                    $($wire $(| $documented)? => <$name as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
                     other => <Vec<::serde_json::Value> as ::serde::Deserialize>::deserialize(d)
                         .map(|parameters| Self::Raw(RawRequest { name: other.to_owned(), parameters })),
                 }
@@ -260,14 +282,14 @@ macro_rules! service_requests {
         }
 
         impl Response {
-            /// Decodes the `data` of a successful answer to the request named `request`
-            /// (`None` when the answer has no `data`).
+            /// Decodes the `data` of a successful answer to the request named `request` (its wire
+            /// or documented name; `None` when the answer has no `data`).
             ///
             /// # Errors
             /// The data does not have the documented shape.
             pub fn decode(request: &str, data: Option<&str>) -> Result<Self, $crate::DecodeError> {
                 match request {
-                    $($wire => $crate::scapi::decode_response::<$name>(data).map(Self::$name),)+
+                    $($wire $(| $documented)? => $crate::scapi::decode_response::<$name>(data).map(Self::$name),)+
                     _ => match data {
                         None => Ok(Self::Raw(None)),
                         Some(text) => $crate::error::from_str_at(|| format!("answer to `{request}`"), text)
@@ -281,7 +303,7 @@ macro_rules! service_requests {
             /// decoder's fast path).
             pub(crate) fn deserialize_named<'de, D: ::serde::Deserializer<'de>>(name: &str, d: D) -> Result<Self, D::Error> {
                 match name {
-                    $($wire => <$resp as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
+                    $($wire $(| $documented)? => <$resp as ::serde::Deserialize>::deserialize(d).map(Self::$name),)+
                     _ => <::serde_json::Value as ::serde::Deserialize>::deserialize(d).map(|v| Self::Raw(Some(v))),
                 }
             }

@@ -13,9 +13,10 @@ pub use events::{
 };
 pub use frames::{
     AnswerData, AnswerFrame, AnswerOutcome, CLIENT_USER_AGENT, ClientMessage, Envelope, EventFrame, Failure,
-    FrameIdFrame, PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, Route, SERVER_USER_AGENT,
-    SubscribeFrame, Topics, UnsubscribeFrame, WorkspaceMessage, decode_answer, salvage_reference_id,
+    FrameIdFrame, NameForm, PROTOCOL_VERSION, REQUEST_TIMEOUT_MESSAGE, RateLimitNotice, RequestFrame, Route,
+    SERVER_USER_AGENT, SubscribeFrame, Topics, UnsubscribeFrame, WorkspaceMessage, decode_answer, salvage_reference_id,
 };
 pub use requests::*;
 
+pub(crate) use events::payload_rules;
 pub(crate) use requests::{check_arity, decode_parameter, decode_response, response_to_data, to_parameter_values};

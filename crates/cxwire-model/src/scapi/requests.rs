@@ -11,8 +11,9 @@ use serde_json::value::RawValue;
 
 use super::macros::service_requests;
 use super::types::{
-    Agent, ApplicationMenuView, CallResults, CallbackType, Campaign, ChainedRecords, ConfigurationOptions,
-    DialogOptions, Field, Interaction, JwtToken, Media, OptionQuery, State, TargetQuery, ToastParameters, UserData,
+    Agent, ApplicationMenuView, CallResultCode, CallResults, CallbackType, Campaigns, ChainedRecords,
+    ConfigurationOptions, DialogOptions, Field, Interaction, JwtToken, Media, OptionQuery, State, TargetQuery,
+    ToastParameters, UserData,
 };
 use crate::DecodeError;
 use crate::error::from_str_at;
@@ -20,8 +21,13 @@ use crate::error::from_str_at;
 /// A request of the Service Client API: ties its wire name, its positional parameters (its serde
 /// form is the `parameters` array) and its typed answer together, so transports stay generic.
 pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + Send + Sync + 'static {
-    /// The wire name, e.g. `interaction.setUserData` (`sipEndpoint.*` for the SIP endpoint calls).
+    /// The wire name, e.g. `interaction.setUserData` (`sipEndpoint.*` for the SIP endpoint calls):
+    /// the name the published library sends, and the one cxwire sends.
     const NAME: &'static str;
+    /// The name the seed documents where it differs from [`NAME`](Self::NAME): the SIP endpoint
+    /// calls are documented in the voice namespace (`voice.muteMicrophone`). Accepted on input,
+    /// kept on re-encoding ([`RequestFrame::name_form`](crate::scapi::RequestFrame::name_form)).
+    const DOCUMENTED_NAME: Option<&'static str>;
     /// The documented names of the parameters, in order.
     const PARAMETER_NAMES: &'static [&'static str];
     /// How many leading parameters are required; the rest are optional.
@@ -31,6 +37,11 @@ pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + De
 
     /// Whether the frame carries `parameters` (omitted when there are none to send).
     fn has_parameters(&self) -> bool;
+
+    /// Whether `name` names this request: its wire name or its documented name.
+    fn is_named(name: &str) -> bool {
+        name == Self::NAME || Self::DOCUMENTED_NAME == Some(name)
+    }
 
     /// Takes this request out of a [`Request`]; `None` when it is another request.
     fn from_request(request: Request) -> Option<Self>;
@@ -409,23 +420,24 @@ service_requests! {
         interaction_id("interactionId"): String,
     } -> Done;
 
-    // ---- SIP endpoint (documented under voice, sent as sipEndpoint.*) ----
+    // ---- SIP endpoint: documented in the voice namespace (`voice.*`), sent by the published
+    // library as `sipEndpoint.*`; both names are accepted, `sipEndpoint.*` is sent. ----
     /// Whether the SIP endpoint's microphone is muted.
-    "sipEndpoint.isMicrophoneMute" => SipEndpointIsMicrophoneMute {} -> bool;
+    "sipEndpoint.isMicrophoneMute" | "voice.isMicrophoneMute" => SipEndpointIsMicrophoneMute {} -> bool;
     /// Mutes the microphone.
-    "sipEndpoint.muteMicrophone" => SipEndpointMuteMicrophone {} -> Done;
+    "sipEndpoint.muteMicrophone" | "voice.muteMicrophone" => SipEndpointMuteMicrophone {} -> Done;
     /// Unmutes the microphone.
-    "sipEndpoint.unmuteMicrophone" => SipEndpointUnmuteMicrophone {} -> Done;
+    "sipEndpoint.unmuteMicrophone" | "voice.unmuteMicrophone" => SipEndpointUnmuteMicrophone {} -> Done;
     /// Whether the speaker is muted.
-    "sipEndpoint.isSpeakerMute" => SipEndpointIsSpeakerMute {} -> bool;
+    "sipEndpoint.isSpeakerMute" | "voice.isSpeakerMute" => SipEndpointIsSpeakerMute {} -> bool;
     /// Mutes the speaker.
-    "sipEndpoint.muteSpeaker" => SipEndpointMuteSpeaker {} -> Done;
+    "sipEndpoint.muteSpeaker" | "voice.muteSpeaker" => SipEndpointMuteSpeaker {} -> Done;
     /// Unmutes the speaker.
-    "sipEndpoint.unmuteSpeaker" => SipEndpointUnmuteSpeaker {} -> Done;
+    "sipEndpoint.unmuteSpeaker" | "voice.unmuteSpeaker" => SipEndpointUnmuteSpeaker {} -> Done;
 
     // ---- outbound ----
     /// The loaded or active campaigns.
-    "outbound.getCampaigns" => OutboundGetCampaigns {} -> Vec<Campaign>;
+    "outbound.getCampaigns" => OutboundGetCampaigns {} -> Campaigns;
     /// Pulls a preview record of a campaign (it arrives as interaction events).
     "outbound.getPreviewRecord" => OutboundGetPreviewRecord {
         /// The campaign.
@@ -460,8 +472,8 @@ service_requests! {
     "outbound.setCallResult" => OutboundSetCallResult {
         /// The record's interaction.
         interaction_id("interactionId"): String,
-        /// A number from `getListOfCallResults`.
-        call_result("callResult"): i64,
+        /// A number from `getListOfCallResults` (the seed's string form is accepted too).
+        call_result("callResult"): CallResultCode,
     } -> Done;
     /// Gets the call result.
     "outbound.getCallResult" => OutboundGetCallResult {

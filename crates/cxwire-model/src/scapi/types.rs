@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::macros::{open_enum, wire_object};
+use crate::macros::{object_only, open_enum, wire_object};
 use crate::secret::SecretString;
 
 /// Attached data (`userData`, `extensions`, record data): an ordered map of arbitrary JSON values.
@@ -23,8 +23,9 @@ pub type OutboundRecord = BTreeMap<String, Value>;
 /// The answer of `outbound.getListOfCallResults`: call-result name to its number.
 pub type CallResults = BTreeMap<String, i64>;
 
-/// The answer of `configuration.getOption`: section name to option name to value.
-pub type ConfigurationOptions = BTreeMap<String, BTreeMap<String, OptionValue>>;
+/// Configuration options by section: section name to option name to value (the form the
+/// seed's examples show for `configuration.getOption`).
+pub type ConfigurationSections = BTreeMap<String, BTreeMap<String, OptionValue>>;
 
 open_enum! {
     /// An agent role (`agent.Agent.roles`).
@@ -133,14 +134,107 @@ pub enum OptionValue {
     List(Vec<String>),
 }
 
-/// A configuration section entry (`configuration.Section`).
+/// A configuration section entry (`configuration.Section`): one option's name and value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "Section")]
 pub struct Section {
     /// The option name.
     pub name: String,
     /// The option value.
     pub value: OptionValue,
+    /// Fields this version does not know, kept so that re-encoding is lossless.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
+
+/// The answer of `configuration.getOption` and `getContextualOption`. The seed documents an
+/// Array of [`Section`] (`{name, value}`) while its examples show a map section -> option ->
+/// value; both are accepted and re-encoded in the form received.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ConfigurationOptions {
+    /// Section name to option name to value, as the seed's examples show.
+    Sections(ConfigurationSections),
+    /// An Array of `Section`, as the seed's method signature documents.
+    List(Vec<Section>),
+}
+
+impl Default for ConfigurationOptions {
+    fn default() -> Self {
+        Self::Sections(ConfigurationSections::new())
+    }
+}
+
+impl From<ConfigurationSections> for ConfigurationOptions {
+    fn from(sections: ConfigurationSections) -> Self {
+        Self::Sections(sections)
+    }
+}
+
+impl From<Vec<Section>> for ConfigurationOptions {
+    fn from(list: Vec<Section>) -> Self {
+        Self::List(list)
+    }
+}
+
+impl ConfigurationOptions {
+    /// The map form, when the answer came as one.
+    pub fn sections(&self) -> Option<&ConfigurationSections> {
+        match self {
+            Self::Sections(sections) => Some(sections),
+            Self::List(_) => None,
+        }
+    }
+
+    /// The Array-of-`Section` form, when the answer came as one.
+    pub fn list(&self) -> Option<&[Section]> {
+        match self {
+            Self::Sections(_) => None,
+            Self::List(list) => Some(list),
+        }
+    }
+
+    /// The value of the option `name`: in the map form, from the first section (in name order)
+    /// that has it; in the list form, from the first entry with that name.
+    pub fn option(&self, name: &str) -> Option<&OptionValue> {
+        match self {
+            Self::Sections(sections) => sections.values().find_map(|options| options.get(name)),
+            Self::List(list) => list.iter().find(|s| s.name == name).map(|s| &s.value),
+        }
+    }
+
+    /// Whether no option was answered.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Self::Sections(sections) => sections.values().all(BTreeMap::is_empty),
+            Self::List(list) => list.is_empty(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigurationOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ConfigurationOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map section -> option -> value, or an array of {name, value} sections")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ConfigurationOptions::Sections)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(ConfigurationOptions::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+object_only!(Section);
 
 /// The options of `configuration.getOption` and `getContextualOption`: one option name (with an
 /// optional trailing `*` wildcard and `Section/` prefix) or several.
@@ -342,6 +436,33 @@ open_enum! {
     }
 }
 
+/// A time of an interaction (`startDate`, `endDate`). The seed gives these fields no type; the
+/// samples show epoch milliseconds. A number or a string is accepted and kept as received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum InteractionDate {
+    /// A number: epoch milliseconds, as in the samples.
+    Number(serde_json::Number),
+    /// A string, kept verbatim (its format is not documented).
+    Text(String),
+}
+
+impl InteractionDate {
+    /// Epoch milliseconds, when the value is an integer number.
+    pub fn as_millis(&self) -> Option<i64> {
+        match self {
+            Self::Number(n) => n.as_i64(),
+            Self::Text(_) => None,
+        }
+    }
+}
+
+impl From<i64> for InteractionDate {
+    fn from(millis: i64) -> Self {
+        Self::Number(millis.into())
+    }
+}
+
 wire_object! {
     /// An interaction (`interaction.Interaction`): a call, chat, email, workitem or outbound
     /// record, with every documented field, the voice-only ones and those seen only in samples.
@@ -392,10 +513,12 @@ wire_object! {
         "media" => media: String,
         /// The actions available to the agent.
         "capabilities" => capabilities: Vec<Capability>,
-        /// Start time, epoch milliseconds; `null` on the wire when not started.
-        "startDate" => start_date: i64,
-        /// End time, epoch milliseconds; `null` on the wire when not ended.
-        "endDate" => end_date: i64,
+        /// Start time (epoch milliseconds in the samples, untyped by the seed); `null` on the
+        /// wire when not started.
+        "startDate" => start_date: InteractionDate,
+        /// End time (epoch milliseconds in the samples, untyped by the seed); `null` on the wire
+        /// when not ended.
+        "endDate" => end_date: InteractionDate,
         /// The chained outbound records (outbound, RECORDS_RETRIEVED).
         "chainedRecords" => chained_records: Vec<OutboundRecord>,
         /// The display name of the interaction (seen in samples).
@@ -476,8 +599,8 @@ impl TargetQuery {
 }
 
 /// The wire shape of a target object, both type keys optional.
-#[derive(Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "TargetObject")]
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Self")]
 struct TargetWire {
     /// The target type (transfers, conferences; the library uses it everywhere).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -492,10 +615,11 @@ struct TargetWire {
     media: Option<String>,
 }
 
+object_only!(TargetWire);
+
 /// The wire shape of a target query.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
-#[schemars(rename = "TargetQuery")]
 enum TargetQueryWire {
     /// A phone number.
     PhoneNumber(String),
@@ -541,8 +665,36 @@ impl JsonSchema for TargetQuery {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TargetQuery".into()
     }
+    /// A phone number, or a target object with exactly one of `type` and `target` (a `null` one
+    /// counts as absent), as the decoder requires.
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        TargetQueryWire::json_schema(g)
+        let target_type = g.subschema_for::<TargetType>().to_value();
+        let nullable = serde_json::json!({ "anyOf": [target_type, { "type": "null" }] });
+        schemars::json_schema!({
+            "description": "A phone number (the Workspace makes a `CUSTOM_CONTACT` target of it), or a target object.",
+            "oneOf": [
+                { "title": "PhoneNumber", "type": "string" },
+                {
+                    "title": "TargetObject",
+                    "description": "A typed target: exactly one of `type` (transfers, conferences) and `target` (as the seed documents for `interaction.consult`).",
+                    "type": "object",
+                    "properties": {
+                        "type": nullable,
+                        "target": nullable,
+                        "destination": {
+                            "description": "The employeeId, group, skill, queue or routing point name, or phone number.",
+                            "type": "string"
+                        },
+                        "media": { "description": "The consultation media.", "type": ["string", "null"] }
+                    },
+                    "required": ["destination"],
+                    "oneOf": [
+                        { "required": ["type"], "properties": { "type": target_type } },
+                        { "required": ["target"], "properties": { "target": target_type } }
+                    ]
+                }
+            ]
+        })
     }
 }
 
@@ -556,15 +708,17 @@ pub enum Length {
     Css(String),
 }
 
-/// The parameters of a custom toast (`system.popupToast`, `system.updateToast`).
+/// The parameters of a custom toast (`system.popupToast`, `system.updateToast`). The seed marks
+/// every parameter optional except `title` and `iconUrl`, so those two are required.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "ToastParameters")]
 pub struct ToastParameters {
     /// The title.
     pub title: String,
-    /// The URL of the icon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icon_url: Option<String>,
+    /// The URL of the icon shown in the title bar of the toast (not optional in the seed).
+    pub icon_url: String,
     /// The subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -592,8 +746,12 @@ pub struct ToastParameters {
     pub width: Option<u32>,
 }
 
+object_only!(ToastParameters);
+
 /// The options of `system.openDialog` (must not be null).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[schemars(rename = "DialogOptions")]
 pub struct DialogOptions {
     /// The dialog label; may contain `$Agent.FullName$`-style variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -606,16 +764,24 @@ pub struct DialogOptions {
     pub height: Option<Length>,
 }
 
-/// The parameters of `system.updateViewInApplicationMenuBar` (`iconUrl` or `label` required).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+object_only!(DialogOptions);
+
+/// The parameters of `system.updateViewInApplicationMenuBar`. The seed makes `iconUrl`
+/// mandatory when there is no `label` and `label` mandatory when there is no `iconUrl`: a view
+/// with neither does not decode.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("anyOf" = [
+    { "required": ["iconUrl"], "properties": { "iconUrl": { "type": "string" } } },
+    { "required": ["label"], "properties": { "label": { "type": "string" } } }
+]))]
 pub struct ApplicationMenuView {
     /// The view name.
     pub name: String,
-    /// The icon URL.
+    /// The icon URL (required when there is no `label`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
-    /// The label.
+    /// The label (required when there is no `iconUrl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The short label.
@@ -632,10 +798,140 @@ pub struct ApplicationMenuView {
     pub background_color: Option<String>,
 }
 
+/// The wire shape of [`ApplicationMenuView`], before its `iconUrl`-or-`label` check.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplicationMenuViewWire {
+    name: String,
+    #[serde(default)]
+    icon_url: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    short_label: Option<String>,
+    #[serde(default)]
+    tooltip: Option<String>,
+    #[serde(default)]
+    label_color: Option<String>,
+    #[serde(default)]
+    background_color: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ApplicationMenuView {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w: ApplicationMenuViewWire = crate::macros::deserialize_object(d, "ApplicationMenuView")?;
+        if w.icon_url.is_none() && w.label.is_none() {
+            return Err(serde::de::Error::custom(format!(
+                "the menu view `{}` needs an `iconUrl` or a `label` (the seed makes one of them mandatory)",
+                w.name
+            )));
+        }
+        Ok(Self {
+            name: w.name,
+            icon_url: w.icon_url,
+            label: w.label,
+            short_label: w.short_label,
+            tooltip: w.tooltip,
+            label_color: w.label_color,
+            background_color: w.background_color,
+        })
+    }
+}
+
 impl ApplicationMenuView {
     /// Whether the view has the `iconUrl` or `label` the Workspace requires.
     pub fn is_valid(&self) -> bool {
         self.icon_url.is_some() || self.label.is_some()
+    }
+}
+
+/// The `callResult` of `outbound.setCallResult`: a number from `getListOfCallResults`. The seed
+/// types it as a string "which must be a number", the library sends a number: both are
+/// accepted, and re-encoded in the form received.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallResultCode {
+    value: i64,
+    /// The string it was received as (the seed's form), kept verbatim.
+    text: Option<String>,
+}
+
+impl CallResultCode {
+    /// The call result number.
+    pub fn value(&self) -> i64 {
+        self.value
+    }
+
+    /// The string form it was received in, if it was a string (e.g. `"28"`).
+    pub fn as_text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// The seed's string form: an optional `-` and decimal digits that fit an `i64`.
+    ///
+    /// # Errors
+    /// The text is not such a number (the message says what was wrong).
+    pub fn from_text(text: impl Into<String>) -> Result<Self, String> {
+        let text = text.into();
+        let digits = text.strip_prefix('-').unwrap_or(&text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("callResult {text:?} is not a number (the call result string must be a number)"));
+        }
+        match text.parse::<i64>() {
+            Ok(value) => Ok(Self { value, text: Some(text) }),
+            Err(_) => Err(format!("callResult {text:?} is out of range")),
+        }
+    }
+}
+
+impl From<i64> for CallResultCode {
+    fn from(value: i64) -> Self {
+        Self { value, text: None }
+    }
+}
+
+impl Serialize for CallResultCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.text {
+            None => s.serialize_i64(self.value),
+            Some(text) => s.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CallResultCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = CallResultCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a call result number, or a string holding one")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(CallResultCode::from(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v).map(CallResultCode::from).map_err(|_| E::custom("callResult is out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                CallResultCode::from_text(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for CallResultCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CallResultCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A call result number from `outbound.getListOfCallResults`: a number, or a string holding one (as the seed types it).",
+            "anyOf": [
+                { "type": "integer" },
+                { "type": "string", "pattern": "^-?[0-9]+$" }
+            ]
+        })
     }
 }
 
@@ -735,12 +1031,78 @@ wire_object! {
     }
 }
 
+/// The answer of `outbound.getCampaigns`, whose shape the seed does not document: a list of
+/// [`Campaign`] objects when it is one, any other non-null JSON kept as received.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Campaigns {
+    /// An array of campaign objects.
+    List(Vec<Campaign>),
+    /// Any other shape (not `null`), kept verbatim.
+    Unknown(Value),
+}
+
+impl Default for Campaigns {
+    fn default() -> Self {
+        Self::List(Vec::new())
+    }
+}
+
+impl From<Vec<Campaign>> for Campaigns {
+    fn from(list: Vec<Campaign>) -> Self {
+        Self::List(list)
+    }
+}
+
+impl Campaigns {
+    /// The campaigns, when the answer is a list of objects.
+    pub fn list(&self) -> Option<&[Campaign]> {
+        match self {
+            Self::List(list) => Some(list),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl JsonSchema for Campaigns {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Campaigns".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let list = g.subschema_for::<Vec<Campaign>>().to_value();
+        schemars::json_schema!({
+            "description": "The campaigns (shape not documented): an array of campaign objects, or any other non-null value.",
+            "anyOf": [list, { "not": { "type": "null" } }]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Campaigns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        if value.is_null() {
+            return Err(serde::de::Error::custom("`outbound.getCampaigns` answers campaign details, not null"));
+        }
+        if value.as_array().is_some_and(|items| items.iter().all(Value::is_object)) {
+            // Objects decode as campaigns unless a documented field has another type.
+            if let Ok(list) = Vec::<Campaign>::deserialize(&value) {
+                return Ok(Self::List(list));
+            }
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+
 /// A JWT issued by `auth.getJwtToken`. The token never appears in `Debug` output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[serde(remote = "Self")]
+#[schemars(rename = "JwtToken")]
 pub struct JwtToken {
     /// The token.
     pub jwt_token: SecretString,
     /// Its expiration, ISO 8601.
     pub expiration: String,
 }
+
+object_only!(JwtToken);

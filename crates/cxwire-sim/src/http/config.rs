@@ -20,6 +20,14 @@ pub const DEFAULT_API_KEY: &str = "cxwire-sim-key";
 pub const DEFAULT_SERVICE: &str = "samples";
 /// The default limit of a request body, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// The default number of callbacks the simulator keeps.
+pub const DEFAULT_MAX_STORED_CALLBACKS: usize = 10_000;
+/// The default total size of the attached data of the stored callbacks (as JSON), in bytes.
+pub const DEFAULT_MAX_STORED_DATA_BYTES: usize = 16 * 1024 * 1024;
+/// The default time a client has to send a request's headers, and then its body, in ms.
+pub const DEFAULT_READ_TIMEOUT_MS: u64 = 10_000;
+/// The default time an answer may wait for a client that does not read it, in ms.
+pub const DEFAULT_WRITE_TIMEOUT_MS: u64 = 10_000;
 
 /// The whole HTTP simulator configuration.
 ///
@@ -47,8 +55,27 @@ pub struct HttpSimConfig {
     pub api_key: SecretString,
     /// Click to call (GMS request-interaction, v3 call-in).
     pub click_to_call: ClickToCallConfig,
-    /// The largest request body accepted; a bigger one is answered 400.
+    /// The largest request body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]); a
+    /// bigger one is answered 413 (in the API's error shape) and the connection is closed after
+    /// at most 1 MiB more is read, with or without `Content-Length`.
     pub max_body_bytes: usize,
+    /// The most callbacks kept (default [`DEFAULT_MAX_STORED_CALLBACKS`]), cancelled and
+    /// completed ones included. When a new callback would pass it, the oldest completed
+    /// callbacks are forgotten; when all are active, the request is answered 503 (GMS
+    /// `ServiceUnavailableException`, v3 `{status}`).
+    pub max_stored_callbacks: usize,
+    /// The most attached data kept over all callbacks, counted as its JSON size in bytes
+    /// (default [`DEFAULT_MAX_STORED_DATA_BYTES`]); passing it is handled as for
+    /// `maxStoredCallbacks` (a reschedule that merges more data is answered 503 too).
+    pub max_stored_data_bytes: usize,
+    /// How long a client may take to send a request's headers (counted from the connection's
+    /// start or the end of the previous answer), and then its body, in ms (default
+    /// [`DEFAULT_READ_TIMEOUT_MS`]). Late headers close the connection; a late body is answered
+    /// 408.
+    pub read_timeout_ms: u64,
+    /// How long the writing of an answer may stay blocked because the client does not read,
+    /// in ms (default [`DEFAULT_WRITE_TIMEOUT_MS`]); then the connection is closed.
+    pub write_timeout_ms: u64,
     /// The longest availability window answered, in days; a longer one is shortened to it. It
     /// also bounds the search for proposed slots.
     pub max_availability_days: u32,
@@ -61,6 +88,10 @@ impl Default for HttpSimConfig {
             api_key: SecretString::new(DEFAULT_API_KEY),
             click_to_call: ClickToCallConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_stored_callbacks: DEFAULT_MAX_STORED_CALLBACKS,
+            max_stored_data_bytes: DEFAULT_MAX_STORED_DATA_BYTES,
+            read_timeout_ms: DEFAULT_READ_TIMEOUT_MS,
+            write_timeout_ms: DEFAULT_WRITE_TIMEOUT_MS,
             max_availability_days: 31,
         }
     }
@@ -78,6 +109,15 @@ impl HttpSimConfig {
         }
         if self.max_body_bytes < 256 {
             return bad(format!("maxBodyBytes is {}, at least 256 are needed", self.max_body_bytes));
+        }
+        if self.max_stored_callbacks == 0 {
+            return bad("maxStoredCallbacks is 0, at least 1 is needed".into());
+        }
+        if self.read_timeout_ms == 0 {
+            return bad("readTimeoutMs is 0, at least 1 is needed".into());
+        }
+        if self.write_timeout_ms == 0 {
+            return bad("writeTimeoutMs is 0, at least 1 is needed".into());
         }
         if !(1..=366).contains(&self.max_availability_days) {
             return bad(format!("maxAvailabilityDays is {}, expected 1 to 366", self.max_availability_days));

@@ -89,6 +89,7 @@ fn refused(state: &HttpSimState, refusal: Refusal, offset: FixedOffset) -> Reply
             answer(state, StatusCode::TOO_MANY_REQUESTS, message, Some(data))
         }
         Refusal::QueueLimit(_) => error(state, StatusCode::SERVICE_UNAVAILABLE, "Callback queue limit reached"),
+        Refusal::StoreFull(message) => error(state, StatusCode::SERVICE_UNAVAILABLE, &message),
         Refusal::NoAccessNumber { retry_after } => {
             error(state, StatusCode::SERVICE_UNAVAILABLE, "No access number is available")
                 .header("retry-after", retry_after)

@@ -80,6 +80,7 @@ fn refused(refusal: Refusal, with_availability: bool) -> Reply {
         Refusal::QueueLimit(_) => {
             error(StatusCode::SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, "Callback queue limit reached")
         }
+        Refusal::StoreFull(message) => error(StatusCode::SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, message),
         Refusal::NoAccessNumber { retry_after } => {
             error(StatusCode::SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, "No access number is available")
                 .header("retry-after", retry_after)

@@ -34,7 +34,10 @@
 //!
 //! | case | GMS v1 | Engagement v3 |
 //! |---|---|---|
-//! | malformed or oversized body, wrong types, bad number, unknown service, time in the past | 400 `InvalidParameterException` | 400 `{status}` |
+//! | malformed body, wrong types, bad number, unknown service, time in the past | 400 `InvalidParameterException` | 400 `{status}` |
+//! | body over `maxBodyBytes` | 413 `InvalidParameterException` | 413 `{status}` |
+//! | body not received within `readTimeoutMs` | 408 `InvalidParameterException` | 408 `{status}` |
+//! | `maxStoredCallbacks` / `maxStoredDataBytes` reached and every stored callback active | 503 `ServiceUnavailableException` | 503 `{status}` |
 //! | slot full or closed | 400 `TimeSlotNotAvailableException` (a reschedule adds `availability`: the next free slots) | 429, `data.slots`: the next free slots |
 //! | unknown callback id | 404 `NotFoundException` | 404 `Callback not found` |
 //! | cancel or reschedule of a completed callback | 400 | 400 |
@@ -58,8 +61,9 @@ mod wire;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ClickToCallConfig, DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES, DEFAULT_SERVICE, HttpSimConfig, OfficeHours,
-    ServiceConfig, TimeOfDay, UtcOffset,
+    ClickToCallConfig, DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_STORED_CALLBACKS,
+    DEFAULT_MAX_STORED_DATA_BYTES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_SERVICE, DEFAULT_WRITE_TIMEOUT_MS, HttpSimConfig,
+    OfficeHours, ServiceConfig, TimeOfDay, UtcOffset,
 };
 pub use error::HttpSimError;
 pub use server::{ENGAGEMENT_PREFIX, GMS_PREFIX, HttpSim, HttpSimHandle};

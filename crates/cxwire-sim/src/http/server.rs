@@ -4,9 +4,11 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -16,6 +18,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -32,8 +35,12 @@ pub const GMS_PREFIX: &str = "/genesys/1/service";
 /// The path prefix of Engagement v3.
 pub const ENGAGEMENT_PREFIX: &str = "/engagement/v3";
 
-/// How long a client may take to send a request's headers, and then its body.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers, and then its body (the default of
+/// `readTimeoutMs`, and the value of the other servers that share this code).
+const READ_TIMEOUT: Duration = Duration::from_millis(super::config::DEFAULT_READ_TIMEOUT_MS);
+/// How long a blocked write of an answer may wait for the client to read (the default of
+/// `writeTimeoutMs`, and the value of the other servers that share this code).
+const WRITE_TIMEOUT: Duration = Duration::from_millis(super::config::DEFAULT_WRITE_TIMEOUT_MS);
 /// How long [`HttpSimHandle::shutdown`] lets open connections finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How much of an oversized body is read and discarded (so the client can read the 400) before
@@ -89,7 +96,11 @@ impl HttpSim {
             let state = handler_state.clone();
             Box::pin(async move { respond(&state, request).await })
         });
-        let task = tokio::spawn(accept_loop(listener, handler, stopped));
+        let timeouts = ConnTimeouts {
+            read: Duration::from_millis(state.config().read_timeout_ms),
+            write: Duration::from_millis(state.config().write_timeout_ms),
+        };
+        let task = tokio::spawn(accept_loop_with(listener, handler, stopped, timeouts));
         tracing::debug!(%local_addr, "HTTP simulator listening");
         Ok(HttpSimHandle { local_addr, state, stop, task: Some(task) })
     }
@@ -154,7 +165,32 @@ pub(crate) type Handler =
 
 /// Serves HTTP/1.1 connections of `listener` with `handler` until `stopped` changes (or its
 /// sender is dropped), then lets open connections finish for a few seconds.
-pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, stopped: watch::Receiver<bool>) {
+    accept_loop_with(listener, handler, stopped, ConnTimeouts::default()).await;
+}
+
+/// How long a client may be slow on one connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnTimeouts {
+    /// To send each request's headers (from the connection's start or the previous answer).
+    pub(crate) read: Duration,
+    /// For a blocked write of an answer to make progress (a client that does not read).
+    pub(crate) write: Duration,
+}
+
+impl Default for ConnTimeouts {
+    fn default() -> Self {
+        Self { read: READ_TIMEOUT, write: WRITE_TIMEOUT }
+    }
+}
+
+/// [`accept_loop`] with these timeouts; a client that passes one is disconnected.
+pub(crate) async fn accept_loop_with(
+    listener: TcpListener,
+    handler: Handler,
+    mut stopped: watch::Receiver<bool>,
+    timeouts: ConnTimeouts,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -162,7 +198,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut sto
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, handler.clone(), stopped.clone()));
+                    connections.spawn(serve_connection(stream, handler.clone(), stopped.clone(), timeouts));
                 }
                 Err(error) => {
                     // E.g. too many open files: back off briefly instead of spinning.
@@ -180,13 +216,19 @@ pub(crate) async fn accept_loop(listener: TcpListener, handler: Handler, mut sto
     }
 }
 
-async fn serve_connection(stream: TcpStream, handler: Handler, mut stopped: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: TcpStream,
+    handler: Handler,
+    mut stopped: watch::Receiver<bool>,
+    timeouts: ConnTimeouts,
+) {
     let service = service_fn(move |request: Request<Body>| {
         let answer = handler(request);
         async move { Ok::<_, Infallible>(answer.await) }
     });
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(READ_TIMEOUT);
+    builder.timer(TokioTimer::new()).header_read_timeout(timeouts.read);
+    let stream = WriteDeadline { inner: stream, timeout: timeouts.write, blocked: None };
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
@@ -195,6 +237,79 @@ async fn serve_connection(stream: TcpStream, handler: Handler, mut stopped: watc
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
+    }
+}
+
+/// A stream whose writes fail once they have been blocked for `timeout` in a row: a client that
+/// stops reading its answers is disconnected instead of holding its task and buffers forever.
+struct WriteDeadline {
+    inner: TcpStream,
+    timeout: Duration,
+    /// Started when a write or flush first returns `Pending`; cleared by any progress.
+    blocked: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteDeadline {
+    /// After the inner stream returned `Pending`: `Ready(error)` once the deadline has passed.
+    fn poll_deadline<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let timeout = self.timeout;
+        let blocked = self.blocked.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match blocked.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the client did not read its answer in time")))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn progress<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Pending => self.poll_deadline(cx),
+            ready => {
+                self.blocked = None;
+                ready
+            }
+        }
+    }
+}
+
+impl AsyncRead for WriteDeadline {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteDeadline {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.progress(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.progress(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.progress(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.progress(cx, poll)
     }
 }
 
@@ -230,11 +345,17 @@ async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<
         } else if api == Api::EngagementV3 && !engagement_v3::authorized(state, &parts.headers) {
             engagement_v3::unauthorized(state)
         } else {
-            match read_body(body, &parts.headers, state.config().max_body_bytes).await {
-                Err(message) => match api {
-                    Api::EngagementV3 => engagement_v3::error(state, StatusCode::BAD_REQUEST, &message),
-                    _ => gms_v1::error(StatusCode::BAD_REQUEST, gms_v1::INVALID_PARAMETER, message),
-                },
+            let config = state.config();
+            let read_timeout = Duration::from_millis(config.read_timeout_ms);
+            match read_body_within(body, &parts.headers, config.max_body_bytes, read_timeout).await {
+                Err(refused) => {
+                    let status = refused.status();
+                    let message = refused.to_string();
+                    match api {
+                        Api::EngagementV3 => engagement_v3::error(state, status, &message),
+                        _ => gms_v1::error(status, gms_v1::INVALID_PARAMETER, message),
+                    }
+                }
                 Ok(body) => {
                     let incoming = Incoming {
                         method: parts.method,
@@ -256,15 +377,59 @@ async fn respond(state: &HttpSimState, request: Request<Body>) -> Response<Full<
 
 /// Reads the whole body, at most `limit` bytes, within [`READ_TIMEOUT`]. An oversized body is
 /// read on (and discarded) up to [`DRAIN_LIMIT`] more bytes so that the client gets the answer.
-pub(crate) async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
-    let too_big = || format!("The request body exceeds {limit} bytes");
+pub(crate) async fn read_body(body: Body, headers: &hyper::HeaderMap, limit: usize) -> Result<Vec<u8>, String> {
+    read_body_within(body, headers, limit, READ_TIMEOUT).await.map_err(|refused| refused.to_string())
+}
+
+/// Why a request body was not taken.
+#[derive(Debug)]
+pub(crate) enum BodyRefused {
+    /// Over the limit (413).
+    TooLarge(usize),
+    /// Not received within the read timeout (408).
+    TooSlow,
+    /// The connection failed mid-body (400).
+    Unreadable(String),
+}
+
+impl BodyRefused {
+    /// The HTTP status that answers it.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            Self::Unreadable(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl std::fmt::Display for BodyRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLarge(limit) => write!(f, "The request body exceeds {limit} bytes"),
+            Self::TooSlow => f.write_str("The request body was not received in time"),
+            Self::Unreadable(error) => write!(f, "The request body cannot be read: {error}"),
+        }
+    }
+}
+
+/// Reads the whole body, at most `limit` bytes, within `timeout`, whether or not it has a
+/// `Content-Length`. An oversized body is read on (and discarded) up to [`DRAIN_LIMIT`] more
+/// bytes, so that the client can read the answer, and no further: hyper then closes the
+/// connection after the answer.
+pub(crate) async fn read_body_within(
+    mut body: Body,
+    headers: &hyper::HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyRefused> {
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let declared_too_big = declared.is_some_and(|n| n > limit as u64);
     let read = async {
         let mut out = Vec::new();
         let mut seen = 0_usize;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| format!("The request body cannot be read: {e}"))?;
+            let frame = frame.map_err(|e| BodyRefused::Unreadable(e.to_string()))?;
             let Ok(data) = frame.into_data() else { continue };
             seen = seen.saturating_add(data.len());
             if seen > limit.saturating_add(DRAIN_LIMIT) {
@@ -274,11 +439,11 @@ pub(crate) async fn read_body(mut body: Body, headers: &hyper::HeaderMap, limit:
                 out.extend_from_slice(&data);
             }
         }
-        if seen > limit || declared_too_big { Err(too_big()) } else { Ok(out) }
+        if seen > limit || declared_too_big { Err(BodyRefused::TooLarge(limit)) } else { Ok(out) }
     };
-    match tokio::time::timeout(READ_TIMEOUT, read).await {
+    match tokio::time::timeout(timeout, read).await {
         Ok(result) => result,
-        Err(_) => Err("The request body was not received in time".into()),
+        Err(_) => Err(BodyRefused::TooSlow),
     }
 }
 

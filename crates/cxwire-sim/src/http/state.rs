@@ -164,6 +164,9 @@ pub(crate) enum Refusal {
     QueueLimit(String),
     /// Every access number is reserved (503), with the seconds until one is free.
     NoAccessNumber { retry_after: i64 },
+    /// The store is full of active callbacks (`maxStoredCallbacks` / `maxStoredDataBytes`,
+    /// 503); the text names the limit.
+    StoreFull(String),
 }
 
 /// What a new callback asks for.
@@ -205,6 +208,8 @@ struct Shared {
 struct Data {
     callbacks: Vec<StoredCallback>,
     index: BTreeMap<String, usize>,
+    /// The JSON size of the attached data of `callbacks`.
+    data_bytes: usize,
     grants: Vec<AccessGrant>,
     counter: u64,
 }
@@ -277,6 +282,7 @@ impl HttpSimState {
         let mut data = self.data();
         data.callbacks.clear();
         data.index.clear();
+        data.data_bytes = 0;
         data.grants.clear();
     }
 
@@ -364,10 +370,12 @@ impl HttpSimState {
                 (now, None, CallbackState::Queued)
             }
         };
-        data.counter += 1;
-        let id = make_id(data.counter, origin);
         let mut attached_data = new.attached_data;
         attached_data.retain(|k, _| !RESERVED_KEYS.contains(&k.as_str()));
+        let size = json_size(&attached_data);
+        self.make_room(&mut data, 1, size)?;
+        data.counter += 1;
+        let id = make_id(data.counter, origin);
         let callback = StoredCallback {
             id: id.clone(),
             service: new.service,
@@ -387,6 +395,7 @@ impl HttpSimState {
         let position = data.callbacks.len();
         data.callbacks.push(callback.clone());
         data.index.insert(id, position);
+        data.data_bytes = data.data_bytes.saturating_add(size);
         Ok(callback)
     }
 
@@ -421,17 +430,23 @@ impl HttpSimState {
             return Err(Refusal::Ended(id.to_owned()));
         }
         let slot = self.check_slot(&data, config, service, new_time, Some(id))?;
+        let old_size = json_size(&current.attached_data);
+        let mut merged = current.attached_data;
+        for (key, value) in attached_data {
+            if !RESERVED_KEYS.contains(&key.as_str()) {
+                merged.insert(key, value);
+            }
+        }
+        let new_size = json_size(&merged);
+        self.make_room(&mut data, 0, new_size.saturating_sub(old_size))?;
+        data.data_bytes = data.data_bytes.saturating_sub(old_size).saturating_add(new_size);
         let callback = data.get_mut(id).ok_or_else(|| Refusal::NotFound(id.to_owned()))?;
         callback.desired_time = new_time;
         callback.slot = Some(slot);
         callback.state = CallbackState::Scheduled;
         callback.reason = CallbackState::Scheduled.as_str().to_owned();
         callback.expiration_time = plus(new_time, TimeDelta::minutes(i64::from(config.expiration_minutes)));
-        for (key, value) in attached_data {
-            if !RESERVED_KEYS.contains(&key.as_str()) {
-                callback.attached_data.insert(key, value);
-            }
-        }
+        callback.attached_data = merged;
         Ok(callback.clone())
     }
 
@@ -507,6 +522,47 @@ impl HttpSimState {
         Ok(grant)
     }
 
+    /// Makes room for `count` more callbacks and `bytes` more attached data within
+    /// `maxStoredCallbacks` and `maxStoredDataBytes`, forgetting the oldest completed callbacks
+    /// as needed; refuses, forgetting nothing, when that is not enough.
+    fn make_room(&self, data: &mut Data, count: usize, bytes: usize) -> Result<(), Refusal> {
+        let config = &self.shared.config;
+        let excess_count = (data.callbacks.len() + count).saturating_sub(config.max_stored_callbacks);
+        let excess_bytes = data.data_bytes.saturating_add(bytes).saturating_sub(config.max_stored_data_bytes);
+        if excess_count == 0 && excess_bytes == 0 {
+            return Ok(());
+        }
+        let mut forget = vec![false; data.callbacks.len()];
+        let (mut freed_count, mut freed_bytes) = (0, 0);
+        for (i, callback) in data.callbacks.iter().enumerate() {
+            if freed_count >= excess_count && freed_bytes >= excess_bytes {
+                break;
+            }
+            if !callback.is_active() {
+                forget[i] = true;
+                freed_count += 1;
+                freed_bytes += json_size(&callback.attached_data);
+            }
+        }
+        if freed_count < excess_count {
+            return Err(Refusal::StoreFull(format!(
+                "The simulator keeps at most {} callbacks (maxStoredCallbacks) and all are active",
+                config.max_stored_callbacks
+            )));
+        }
+        if freed_bytes < excess_bytes {
+            return Err(Refusal::StoreFull(format!(
+                "The simulator keeps at most {} bytes of attached data (maxStoredDataBytes)",
+                config.max_stored_data_bytes
+            )));
+        }
+        let mut forget = forget.into_iter();
+        data.callbacks.retain(|_| !forget.next().unwrap_or(false));
+        data.data_bytes = data.data_bytes.saturating_sub(freed_bytes);
+        data.index = data.callbacks.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        Ok(())
+    }
+
     /// Checks that `t` is bookable: not in the past, in an open slot with free capacity
     /// (`except` does not count: the callback being moved). Returns the slot.
     fn check_slot(
@@ -576,6 +632,11 @@ impl Data {
 fn capacity(config: &ServiceConfig, used: &BTreeMap<DateTime<Utc>, u32>, start: DateTime<Utc>) -> SlotCapacity {
     let taken = used.get(&start).copied().unwrap_or(0);
     SlotCapacity { start, free: config.capacity.saturating_sub(taken), total: config.capacity }
+}
+
+/// The JSON size of attached data: what `maxStoredDataBytes` counts.
+fn json_size(data: &BTreeMap<String, Value>) -> usize {
+    serde_json::to_vec(data).map_or(0, |bytes| bytes.len())
 }
 
 /// splitmix64: a bijection of `u64`, so distinct counters give distinct ids.

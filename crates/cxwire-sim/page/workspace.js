@@ -58,6 +58,8 @@
   // One id for this page load: every relay names it, so that the simulator treats the web
   // contents of this page as one browser tab (frame leadership is a property of the tab).
   var TAB = newTabId();
+  // The agent whose desktop this page plays (`?agent=`): the first agent's when absent.
+  var AGENT = new URLSearchParams(window.location.search).get('agent') || null;
 
   function newTabId() {
     if (window.crypto && typeof window.crypto.randomUUID === 'function') { return window.crypto.randomUUID(); }
@@ -145,7 +147,8 @@
     entry.relay = relay;
     entry.box.dataset.relays = String(Number(entry.box.dataset.relays || '0') + 1);
     showRelay(entry, 'connecting as ' + origin);
-    var socket = new WebSocket(relayUrl + '?origin=' + encodeURIComponent(origin) + '&tab=' + encodeURIComponent(TAB));
+    var socket = new WebSocket(relayUrl + '?origin=' + encodeURIComponent(origin) + '&tab=' + encodeURIComponent(TAB) +
+      (AGENT ? '&agent=' + encodeURIComponent(AGENT) : ''));
     relay.socket = socket;
     socket.onopen = function () {
       while (relay.queue.length > 0 && socket.readyState === WebSocket.OPEN) { socket.send(relay.queue.shift().text); }
@@ -541,7 +544,12 @@
 
   function refreshInteractions() {
     pendingRefresh = null;
-    fetch('control/interactions').then(function (r) { return r.json(); }).then(function (list) {
+    fetch('control/interactions' + (AGENT ? '?agent=' + encodeURIComponent(AGENT) : '')).then(function (r) { return r.json(); }).then(function (list) {
+      if (isObject(list) && list.error !== undefined) {
+        // E.g. an agent this simulator does not play (the relays say so too).
+        setStatus(String(list.error), true);
+        return;
+      }
       var ul = byId('interactions');
       while (ul.firstChild) { ul.removeChild(ul.firstChild); }
       if (!Array.isArray(list) || list.length === 0) { ul.appendChild(el('li', '', 'none')); return; }
@@ -557,6 +565,7 @@
 
   // Sends one action to the control API and shows the outcome.
   function control(body, what) {
+    if (AGENT) { body.agent = AGENT; }
     fetch('control/action', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -595,8 +604,12 @@
   fetch('config.json').then(function (r) { return r.json(); }).then(function (config) {
     relayUrl = config.relay;
     var agent = config.agent || {};
-    byId('agent').textContent = [agent.firstname, agent.lastname].filter(Boolean).join(' ') +
-      (agent.username ? ' (' + agent.username + ')' : '');
+    if (AGENT) {
+      byId('agent').textContent = 'agent ' + AGENT;
+    } else {
+      byId('agent').textContent = [agent.firstname, agent.lastname].filter(Boolean).join(' ') +
+        (agent.username ? ' (' + agent.username + ')' : '');
+    }
     (config.webContent || []).forEach(function (c) { addContent(String(c.name), String(c.url)); });
     new URLSearchParams(window.location.search).getAll('content').forEach(function (url) { addContent(url, url); });
     if (frames.length === 0) {

@@ -34,6 +34,13 @@
 //! follow and are last active together (`system.isFrameLeading`, `isLastActiveFrame`, the
 //! `frameState` of system events). Another page load is another tab.
 //!
+//! # One agent
+//!
+//! The page plays the first agent's desktop, or with `?agent=<employee id or user name>` in its
+//! address that agent's: every relay names it (`&agent=<id>`), and so does every control request
+//! the page sends (a toast click goes to the desktop that shows the toast). An agent the
+//! simulator does not play is shown as an error, and its relays are closed with code 1008.
+//!
 //! # Reloads and new library instances
 //!
 //! Each iframe document's library instance gets its own relay, hence its own frame id and
@@ -73,9 +80,9 @@
 //! | `GET /` | the Workspace page (`?content=<url>` embeds more web content; `http:` and `https:` only) |
 //! | `GET /workspace.js` | its script |
 //! | `GET /workspace.css` | its style sheet |
-//! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}}` |
-//! | `GET /control/interactions` | the interactions on the desktop (JSON array) |
-//! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)) |
+//! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}, "agents": [ids]}` (`agent`: the first agent) |
+//! | `GET /control/interactions` | the interactions on the desktop (JSON array); `?agent=<id>` for another agent's |
+//! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)); `?agent=<id>` as above |
 //! | `POST /control/action` | one scenario action ([`ControlAction`]: an [`Action`](crate::scenario::Action) and an optional `"agent"`), e.g. `{"action": "inboundCall", "ani": "+14155550123", "agent": "emp1002"}`: `200 {"interactionId": ...}` |
 //! | `POST /control/scenario` | a whole [`Scenario`], delays included: `200 {"created": [ids]}` |
 //!
@@ -175,6 +182,7 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageH
         "relay": context.relay_url,
         "webContent": context.web_content,
         "agent": context.agent,
+        "agents": context.control.agents(),
     })
     .to_string();
     let csp = content_security_policy(&context.relay_url);
@@ -265,6 +273,13 @@ fn sim_error(e: &SimError) -> Response<Full<Bytes>> {
     }
 }
 
+/// The `agent` query parameter of a control `GET`, if any.
+fn query_agent(uri: &hyper::Uri) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(key, value)| key == "agent" && !value.is_empty())
+        .map(|(_, value)| value.into_owned())
+}
+
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| format!("at {}: {}", e.path(), e.inner()))
@@ -314,12 +329,18 @@ impl Shared {
             "/workspace.js" if get => reply(StatusCode::OK, "text/javascript; charset=utf-8", WORKSPACE_JS),
             "/workspace.css" if get => reply(StatusCode::OK, "text/css; charset=utf-8", WORKSPACE_CSS),
             "/config.json" if get => reply(StatusCode::OK, "application/json", self.config.clone()),
-            "/control/interactions" if get => match self.control.interactions().await {
-                Ok(list) => json(StatusCode::OK, &list),
+            "/control/interactions" if get => match self.control_for(query_agent(&parts.uri).as_deref()) {
+                Ok(control) => match control.interactions().await {
+                    Ok(list) => json(StatusCode::OK, &list),
+                    Err(e) => sim_error(&e),
+                },
                 Err(e) => sim_error(&e),
             },
-            "/control/connections" if get => match self.control.connections().await {
-                Ok(list) => json(StatusCode::OK, &list),
+            "/control/connections" if get => match self.control_for(query_agent(&parts.uri).as_deref()) {
+                Ok(control) => match control.connections().await {
+                    Ok(list) => json(StatusCode::OK, &list),
+                    Err(e) => sim_error(&e),
+                },
                 Err(e) => sim_error(&e),
             },
             "/control/action" | "/control/scenario" if *method == Method::POST => {

@@ -19,9 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use cxwire_model::scapi::types::Agent;
 use cxwire_model::scapi::types::{ApplicationMenuView, DialogOptions, ToastParameters};
 use cxwire_model::scapi::{Event, InteractionEventType, SystemEvent, SystemEventType};
-use cxwire_sim::{ConnectionInfo, Simulator};
+use cxwire_sim::workspace::DesktopConfig;
+use cxwire_sim::{ConnectionInfo, SimConfig, Simulator};
 use cxwire_ws::{Accepted, Acceptor, AcceptorConfig, Error, Session, Subscription, SubscriptionItem, Topic};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -873,4 +875,53 @@ async fn messages_the_relay_cannot_send_are_answered_with_an_error_and_the_page_
     }
     let expected = [("0", "closed"), ("1", "closed"), ("2", "full"), ("3", "full")];
     assert_eq!(reasons, expected.into_iter().map(|(id, why)| (id.to_owned(), why)).collect());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_page_opened_for_the_second_agent_plays_that_agents_desktop() {
+    let _one = ONE_BROWSER.lock().await;
+    let executable = chromium();
+    let mut served = Acceptor::bind("127.0.0.1:0", AcceptorConfig::default()).await.unwrap();
+    let desk = |employee_id: &str, username: &str| DesktopConfig {
+        agent: Agent { employee_id: Some(employee_id.into()), username: Some(username.into()), ..Agent::default() },
+        ..DesktopConfig::default()
+    };
+    let config = SimConfig { agents: vec![desk("emp1", "alice"), desk("emp2", "bob")], ..SimConfig::default() };
+    let sim = Simulator::builder()
+        .config(config)
+        .security("accepted-web-content-origins", format!("http://{} (*)", served.local_addr()))
+        .start()
+        .await
+        .unwrap();
+    let bridge = format!("{}?targetOrigin={}", served.bridge_url(), encode(&sim.workspace_origin()));
+    let mut browser =
+        Browser::open(&executable, &format!("{}?agent=bob&content={}", sim.workspace_url(), encode(&bridge)));
+    let session = accept(&mut served, &mut browser, "bob's").await.session;
+    let mut page = DevTools::attach(&mut browser, &sim.workspace_url()).await;
+
+    // The relay names the page's agent: the web content works on Bob's desktop.
+    let me = session.agent().get().await.unwrap_or_else(|e| panic!("agent.get: {e}\n{}", browser.log()));
+    assert_eq!(me.username.as_deref(), Some("bob"), "{me:?}");
+    let mut events = session.subscribe([Topic::Interaction, Topic::System]).await.unwrap();
+    let call = sim.agent("emp2").unwrap().inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
+    assert_eq!(next_interaction_event(&mut events, InteractionEventType::Ringing).await, call);
+    // The page lists Bob's interactions.
+    let listed = format!(
+        "Array.from(document.querySelectorAll('#interactions li')).some(function (li) {{ return li.textContent.indexOf({}) === 0; }})",
+        js(&call)
+    );
+    page.wait_for(&listed).await;
+    assert!(sim.interactions().await.unwrap().is_empty(), "the call is on Alice's desktop");
+    // A click on a toast's button goes to the desktop that shows it.
+    let params = ToastParameters { title: "For Bob".into(), buttons: Some(vec!["OK".into()]), ..Default::default() };
+    let toast = session.system().popup_toast(params).await.unwrap();
+    page.wait_for(&toast_js(&toast)).await;
+    let click = format!(
+        "document.querySelector('[data-toast-id=' + JSON.stringify({}) + '] button[data-button=\"0\"]').click(), true",
+        js(&toast)
+    );
+    page.eval(&click).await;
+    let clicked = next_system_event(&mut events, SystemEventType::CustomToastButtonClick).await;
+    assert_eq!((clicked.custom_toast_id.as_deref(), clicked.button_index), (Some(toast.as_str()), Some(0)));
+    page.wait_for(&log_has_js(&[&format!("toast {toast} button 0 done")])).await;
 }

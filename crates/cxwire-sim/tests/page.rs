@@ -74,6 +74,13 @@ async fn the_page_and_its_configuration_are_served() {
     assert_eq!(config["relay"], json!(format!("ws://{}/relay", sim.ws_addr())));
     assert_eq!(config["webContent"], json!([{"name": "CRM", "url": "http://127.0.0.1:9/bridge.html"}]));
     assert!(config["agent"]["username"].is_string());
+    assert_eq!(config["agents"], json!(sim.agents()));
+    // A page opened for an agent the simulator does not play hears why.
+    let nobody = client.get(format!("{}/interactions?agent=nobody", sim.control_url())).send().await.unwrap();
+    assert_eq!(nobody.status(), 409);
+    assert!(nobody.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("no agent 'nobody'"));
+    let first = format!("{}/interactions?agent={}", sim.control_url(), sim.agents()[0]);
+    assert_eq!(client.get(first).send().await.unwrap().status(), 200);
     let missing = client.get(format!("{}nope", sim.workspace_url())).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     let wrong = client.delete(sim.workspace_url()).send().await.unwrap();

@@ -445,27 +445,37 @@
     node.appendChild(top);
     node.appendChild(el('div', 'url', typeof url === 'string' ? url : payload(url)));
     var href = webUrl(url, entry.url);
+    var content = null;
     if (href) {
+      // The dialog's page is web content too: its messages are relayed like an embedded page's.
       var iframe = el('iframe');
       iframe.title = clip(label, 200);
-      iframe.src = href;
+      var relayEl = el('div', 'relay', 'no message yet');
+      content = frameEntry('dialog ' + id, href, iframe, node, relayEl);
       if (typeof options.width === 'number' && options.width > 0) { node.style.width = String(Math.min(options.width, 1600)) + 'px'; }
       if (typeof options.height === 'number' && options.height > 0) { iframe.style.height = String(Math.min(options.height, 1200)) + 'px'; }
       node.appendChild(iframe);
+      node.appendChild(relayEl);
     }
     node.appendChild(el('div', 'owner', 'from ' + entry.name));
     var container = byId('dialogs');
-    if (old) { container.replaceChild(node, old); } else { container.appendChild(node); }
-    dialogs.set(id, node);
+    if (old) {
+      dropEntry(old.content, 'its dialog was opened again');
+      container.replaceChild(node, old.node);
+    } else {
+      container.appendChild(node);
+    }
+    dialogs.set(id, { node: node, content: content });
     logUi('dialog ' + id + ' opened');
     while (dialogs.size > LIMITS.dialogs) { closeDialog(dialogs.keys().next().value, 'too many dialogs on screen'); }
   }
 
   function closeDialog(id, reason) {
-    var node = dialogs.get(id);
-    if (!node) { return; }
+    var dialog = dialogs.get(id);
+    if (!dialog) { return; }
     dialogs.delete(id);
-    if (node.parentNode) { node.parentNode.removeChild(node); }
+    dropEntry(dialog.content, 'its dialog closed');
+    if (dialog.node.parentNode) { dialog.node.parentNode.removeChild(dialog.node); }
     logUi('dialog ' + id + ' closed: ' + reason);
   }
 
@@ -513,9 +523,6 @@
       return;
     }
     var box = el('div', 'frame');
-    box.dataset.loads = '0';
-    box.dataset.events = '0';
-    box.dataset.relays = '0';
     var head = el('header');
     head.appendChild(el('strong', '', name));
     head.appendChild(el('span', 'muted', parsed.href));
@@ -526,20 +533,36 @@
     head.appendChild(reload);
     var iframe = document.createElement('iframe');
     iframe.title = name;
-    // adopted: the library instance in the iframe has sent a message with its relay's frame id,
-    // so a message without one comes from a new instance.
-    var entry = {
-      name: name, url: parsed.href, iframe: iframe, box: box, relayEl: relayEl, relay: null, loads: 0, events: 0, adopted: false
-    };
-    iframe.addEventListener('load', function () { loaded(entry); }, false);
+    var entry = frameEntry(name, parsed.href, iframe, box, relayEl);
     // Setting the address again loads the document again (the parent cannot call reload() on
     // an iframe of another origin).
     reload.addEventListener('click', function () { iframe.src = entry.url; }, false);
-    iframe.src = parsed.href;
     box.appendChild(head);
     box.appendChild(iframe);
     byId('frames').appendChild(box);
+  }
+
+  // Registers `iframe` (showing `url`) as web content whose messages the page relays; `box`
+  // carries its state for tests (data-loads, data-events, data-relays, data-frame-id).
+  function frameEntry(name, url, iframe, box, relayEl) {
+    box.dataset.loads = '0';
+    box.dataset.events = '0';
+    box.dataset.relays = '0';
+    // adopted: the library instance in the iframe has sent a message with its relay's frame id,
+    // so a message without one comes from a new instance.
+    var entry = { name: name, url: url, iframe: iframe, box: box, relayEl: relayEl, relay: null, loads: 0, events: 0, adopted: false };
+    iframe.addEventListener('load', function () { loaded(entry); }, false);
+    iframe.src = url;
     frames.push(entry);
+    return entry;
+  }
+
+  // Web content that goes away (its dialog closed): its relay closes with it.
+  function dropEntry(entry, reason) {
+    if (!entry) { return; }
+    closeRelay(entry, reason);
+    var index = frames.indexOf(entry);
+    if (index >= 0) { frames.splice(index, 1); }
   }
 
   function refreshInteractions() {

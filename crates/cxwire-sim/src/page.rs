@@ -67,7 +67,8 @@
 //! "button": <index>}` to the control API, which sends the `CUSTOM_TOAST_BUTTON_CLICK` system
 //! event (the toast stays until its web content closes it); dialogs (`system.openDialog`: the
 //! label, the URL, and the page in an iframe when it is `http:`/`https:`, with a Close button;
-//! `closeDialog`); and menu views (`system.updateViewInApplicationMenuBar`: icon and label in the
+//! `closeDialog`; the dialog's page is relayed like any web content, and its relay closes with
+//! the dialog); and menu views (`system.updateViewInApplicationMenuBar`: icon and label in the
 //! header bar; `closeViewInApplicationMenuBar`). Every text is set as text, never as HTML, and the
 //! Content-Security-Policy enforces Trusted Types, so no string can reach an HTML sink. The drawn
 //! state is in the DOM for tests: `[data-toast-id]`, `[data-dialog-id]`, `[data-view-name]`, and

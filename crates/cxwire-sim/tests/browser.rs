@@ -584,8 +584,9 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
     page.wait_for(&log_has_js(&[&format!("toast {timed} closed: its autoCloseTimeout passed")])).await;
     assert_eq!(page.eval(&toast_js(&timed)).await, Value::Null);
 
-    // A dialog: its label as text, its page in an iframe, closed by its web content.
-    let dialog_url = format!("{}dialog-test", sim.workspace_url());
+    // A dialog: its label as text, its page in an iframe and relayed like web content (here
+    // the bridge page again: a session of its own, in the same tab), closed by its web content.
+    let dialog_url = bridge(&first);
     let options = DialogOptions { label: Some("Case <i>42</i>".into()), ..DialogOptions::default() };
     let dialog = one.system().open_dialog(dialog_url.clone(), options).await.unwrap().expect("a dialog id");
     let dialog_js = format!(
@@ -593,8 +594,14 @@ async fn the_workspace_page_serves_every_namespace_as_one_tab_draws_the_ui_and_f
         js(&dialog)
     );
     assert_eq!(page.wait_for(&dialog_js).await, json!({"label": "Case <i>42</i>", "src": dialog_url, "markup": 0}));
+    let in_dialog = accept(&mut first, &mut browser, "dialog").await.session;
+    assert!(in_dialog.system().is_frame_leading().await.unwrap(), "the dialog is in the page's tab");
+    let dialog_frame = in_dialog.frame_id().expect("the dialog's page has a frame id");
+    assert!(![one.frame_id(), two.frame_id()].contains(&Some(dialog_frame)));
     assert!(one.system().close_dialog(dialog.clone()).await.unwrap());
     page.wait_for(&format!("({dialog_js}) === null")).await;
+    // Its relay closed with it.
+    wait_gone(&sim, dialog_frame).await;
 
     // A menu view in the bar, then closed.
     let view = ApplicationMenuView {

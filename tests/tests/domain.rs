@@ -110,3 +110,18 @@ async fn a_lag_is_repaired_by_a_resynchronisation_not_an_end() {
     assert_eq!(call.snapshot().user_data.as_ref().map(|u| u.len()), Some(50));
     assert_eq!(call.state(), InteractionState::Talking);
 }
+
+#[tokio::test]
+async fn agent_state_changes_carry_their_state_without_option() {
+    use cxwire_model::scapi::types::StateType;
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, SessionConfig::default()).await;
+    let mut states = s.agent_states().await.unwrap();
+    s.agent().set_state("Ready").await.unwrap();
+    let change = timeout(LIMIT, states.next()).await.unwrap().unwrap();
+    assert_eq!(change.state, StateType::Ready);
+    s.agent().set_state("NotReadyBreak").await.unwrap();
+    let change = timeout(LIMIT, states.next()).await.unwrap().unwrap();
+    assert_eq!(change.state, StateType::NotReadyActionCode);
+    assert!(matches!(&change.raw.event, cxwire_model::scapi::Event::Agent(_)));
+}

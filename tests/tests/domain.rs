@@ -125,3 +125,17 @@ async fn agent_state_changes_carry_their_state_without_option() {
     assert_eq!(change.state, StateType::NotReadyActionCode);
     assert!(matches!(&change.raw.event, cxwire_model::scapi::Event::Agent(_)));
 }
+
+#[tokio::test]
+async fn a_handle_outlives_the_interactions_stream() {
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, SessionConfig::default()).await;
+    let mut interactions = s.interactions().await.unwrap();
+    sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
+    let mut call = timeout(LIMIT, interactions.next()).await.unwrap().unwrap();
+    drop(interactions);
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Added)));
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Ringing)));
+    call.answer().await.unwrap();
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Established)));
+}

@@ -425,23 +425,18 @@ impl InteractionHandle {
 }
 
 /// The interactions of a desktop as they come ([`Session::interactions`]): those already there,
-/// then each new one, as an [`InteractionHandle`].
+/// then each new one, as an [`InteractionHandle`]. The handles handed out keep their updates
+/// after this stream is dropped; the tracking stops once the stream and every handle are gone
+/// (or the session ends).
 #[derive(Debug)]
 pub struct Interactions {
     new: mpsc::Receiver<InteractionHandle>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl Interactions {
     /// The next interaction; `None` once the session has ended.
     pub async fn next(&mut self) -> Option<InteractionHandle> {
         self.new.recv().await
-    }
-}
-
-impl Drop for Interactions {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -475,7 +470,7 @@ impl Session {
         for interaction in existing {
             tracker.observe(None, Arc::new(interaction)).await;
         }
-        let task = tokio::spawn(async move {
+        tokio::spawn(async move {
             while let Some(item) = events.recv().await {
                 match item {
                     SubscriptionItem::Event(frame) => tracker.event(&frame).await,
@@ -492,12 +487,14 @@ impl Session {
                         }
                     }
                 }
+                // Nobody left to tell: no stream, no live handle.
+                tracker.tracked.retain(|_, t| !t.updates.is_closed());
                 if tracker.new.is_closed() && tracker.tracked.is_empty() {
                     break;
                 }
             }
         });
-        Ok(Interactions { new: new_rx, task })
+        Ok(Interactions { new: new_rx })
     }
 }
 

@@ -110,3 +110,32 @@ async fn a_lag_is_repaired_by_a_resynchronisation_not_an_end() {
     assert_eq!(call.snapshot().user_data.as_ref().map(|u| u.len()), Some(50));
     assert_eq!(call.state(), InteractionState::Talking);
 }
+
+#[tokio::test]
+async fn agent_state_changes_carry_their_state_without_option() {
+    use cxwire_model::scapi::types::StateType;
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, SessionConfig::default()).await;
+    let mut states = s.agent_states().await.unwrap();
+    s.agent().set_state("Ready").await.unwrap();
+    let change = timeout(LIMIT, states.next()).await.unwrap().unwrap();
+    assert_eq!(change.state, StateType::Ready);
+    s.agent().set_state("NotReadyBreak").await.unwrap();
+    let change = timeout(LIMIT, states.next()).await.unwrap().unwrap();
+    assert_eq!(change.state, StateType::NotReadyActionCode);
+    assert!(matches!(&change.raw.event, cxwire_model::scapi::Event::Agent(_)));
+}
+
+#[tokio::test]
+async fn a_handle_outlives_the_interactions_stream() {
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, SessionConfig::default()).await;
+    let mut interactions = s.interactions().await.unwrap();
+    sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
+    let mut call = timeout(LIMIT, interactions.next()).await.unwrap().unwrap();
+    drop(interactions);
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Added)));
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Ringing)));
+    call.answer().await.unwrap();
+    assert_eq!(update(&mut call).await, Some(InteractionUpdate::Event(InteractionEventType::Established)));
+}

@@ -39,8 +39,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use cxwire_model::scapi::types::{Interaction, InteractionState, TargetQuery, UserData};
-use cxwire_model::scapi::{Event, EventFrame, InteractionEventType};
+use cxwire_model::scapi::types::{Interaction, InteractionState, StateType, TargetQuery, UserData};
+use cxwire_model::scapi::{AgentEventType, Event, EventFrame, InteractionEventType};
 use tokio::sync::{mpsc, watch};
 
 use crate::{Error, Session, SubscriptionItem};
@@ -184,6 +184,90 @@ impl FromStr for Topic {
                 _ => return Err(UnknownTopic(name.to_owned())),
             },
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agent states.
+
+/// An agent state change (`agent` `STATE_CHANGED`) with the state the seed guarantees it
+/// carries, not an `Option`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AgentStateChange {
+    /// The new state (`mediaState`).
+    pub state: StateType,
+    /// The reason, e.g. `Break`.
+    pub reason: Option<String>,
+    /// The reason code, e.g. `1511`.
+    pub reason_code: Option<String>,
+    /// The event as received.
+    pub raw: Arc<EventFrame>,
+}
+
+impl AgentStateChange {
+    /// The state change an event frame is, if it is one (the decoder refuses a
+    /// `STATE_CHANGED` without its state, so a decoded one always has it).
+    pub fn from_frame(frame: &Arc<EventFrame>) -> Option<Self> {
+        let Event::Agent(e) = &frame.event else { return None };
+        if e.event_type != Some(AgentEventType::StateChanged) {
+            return None;
+        }
+        Some(Self {
+            state: e.media_state.clone()?,
+            reason: e.reason.clone(),
+            reason_code: e.reason_code.clone(),
+            raw: Arc::clone(frame),
+        })
+    }
+}
+
+/// The agent's state changes ([`Session::agent_states`]).
+#[derive(Debug)]
+pub struct AgentStates {
+    session: Session,
+    events: crate::Subscription,
+}
+
+impl AgentStates {
+    /// The next change. After a lag, the current state is read (`agent.getState`) and reported
+    /// as a change without a raw event of its own (`raw` is then a synthesized frame). `None`
+    /// once the session has ended.
+    pub async fn next(&mut self) -> Option<AgentStateChange> {
+        loop {
+            match self.events.recv().await? {
+                SubscriptionItem::Event(frame) => {
+                    if let Some(change) = AgentStateChange::from_frame(&frame) {
+                        return Some(change);
+                    }
+                }
+                SubscriptionItem::Lagged(_) => {
+                    let Ok(current) = self.session.agent().get_state().await else { continue };
+                    let Some(state) = current.state_type.clone() else { continue };
+                    let event = cxwire_model::scapi::AgentEvent {
+                        event_type: Some(AgentEventType::StateChanged),
+                        media_state: Some(state.clone()),
+                        ..Default::default()
+                    };
+                    let raw = Arc::new(EventFrame {
+                        event: Event::Agent(event),
+                        envelope: cxwire_model::scapi::Envelope::default(),
+                    });
+                    return Some(AgentStateChange { state, reason: None, reason_code: None, raw });
+                }
+            }
+        }
+    }
+}
+
+impl Session {
+    /// The agent's state changes, each with its state (no `Option`); a lag is repaired by
+    /// reading the current state.
+    ///
+    /// # Errors
+    /// The `subscribe` to `agent` failed.
+    pub async fn agent_states(&self) -> Result<AgentStates, Error> {
+        Ok(AgentStates { session: self.clone(), events: self.subscribe([Topic::Agent]).await? })
     }
 }
 
@@ -341,23 +425,18 @@ impl InteractionHandle {
 }
 
 /// The interactions of a desktop as they come ([`Session::interactions`]): those already there,
-/// then each new one, as an [`InteractionHandle`].
+/// then each new one, as an [`InteractionHandle`]. The handles handed out keep their updates
+/// after this stream is dropped; the tracking stops once the stream and every handle are gone
+/// (or the session ends).
 #[derive(Debug)]
 pub struct Interactions {
     new: mpsc::Receiver<InteractionHandle>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl Interactions {
     /// The next interaction; `None` once the session has ended.
     pub async fn next(&mut self) -> Option<InteractionHandle> {
         self.new.recv().await
-    }
-}
-
-impl Drop for Interactions {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -391,7 +470,7 @@ impl Session {
         for interaction in existing {
             tracker.observe(None, Arc::new(interaction)).await;
         }
-        let task = tokio::spawn(async move {
+        tokio::spawn(async move {
             while let Some(item) = events.recv().await {
                 match item {
                     SubscriptionItem::Event(frame) => tracker.event(&frame).await,
@@ -408,12 +487,14 @@ impl Session {
                         }
                     }
                 }
+                // Nobody left to tell: no stream, no live handle.
+                tracker.tracked.retain(|_, t| !t.updates.is_closed());
                 if tracker.new.is_closed() && tracker.tracked.is_empty() {
                     break;
                 }
             }
         });
-        Ok(Interactions { new: new_rx, task })
+        Ok(Interactions { new: new_rx })
     }
 }
 

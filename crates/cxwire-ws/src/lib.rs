@@ -12,8 +12,8 @@ mod transport;
 pub use acceptor::{Accepted, AcceptedFrames, AcceptedStream, Acceptor, AcceptorConfig, FrameAcceptor, PeerInfo};
 pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
 pub use domain::{
-    CaseId, DialogId, InteractionHandle, InteractionId, InteractionUpdate, Interactions, SubscriptionId, ToastId,
-    Topic, UnknownTopic,
+    AgentStateChange, AgentStates, CaseId, DialogId, InteractionHandle, InteractionId, InteractionUpdate, Interactions,
+    SubscriptionId, ToastId, Topic, UnknownTopic,
 };
 pub use error::Error;
 pub use namespaces::{Agent, Auth, Configuration, Email, Interaction, MediaNs, Messenger, Outbound, System, Voice};

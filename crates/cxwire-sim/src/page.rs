@@ -221,19 +221,11 @@ pub(crate) fn origins(addr: SocketAddr) -> Vec<String> {
     all
 }
 
-/// Whether `text` is a serialized origin as browsers report it: `null`, or
-/// `scheme://host[:port]` with no path, query, fragment, user info, space or control character.
+/// Whether `text` is a serialized origin as browsers report it: `null`, or an origin that the
+/// security options' own parser (`cxwire_policy::normalize_origin`) reads and that is already in
+/// its serialized form (lowercase, no default port), as `MessageEvent.origin` always is.
 pub fn is_origin(text: &str) -> bool {
-    if text == "null" {
-        return true;
-    }
-    let Some((scheme, authority)) = text.split_once("://") else { return false };
-    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    let authority_ok = !authority.is_empty()
-        && authority.len() <= 512
-        && !authority.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '@' | '\\'));
-    scheme_ok && authority_ok
+    text == "null" || (text.len() <= 512 && cxwire_policy::normalize_origin(text).is_ok_and(|n| n == text))
 }
 
 struct Shared {
@@ -405,6 +397,8 @@ mod tests {
             "http://a b",
             "http://a\n",
             "1http://a",
+            "HTTP://A",
+            "http://a:80",
         ] {
             assert!(!is_origin(bad), "{bad:?}");
         }

@@ -371,7 +371,11 @@
       dismiss.type = 'button';
       dismiss.title = 'Dismiss';
       dismiss.setAttribute('aria-label', 'Dismiss');
-      dismiss.addEventListener('click', function () { closeToast(id, 'dismissed'); }, false);
+      dismiss.addEventListener('click', function () {
+        // The simulator closes it too, so that closeToast and clicks agree with the screen.
+        control({ action: 'toastDismiss', toast: id }, 'toast ' + id + ' dismissed');
+        closeToast(id, 'dismissed');
+      }, false);
       top.appendChild(dismiss);
     }
     node.appendChild(top);

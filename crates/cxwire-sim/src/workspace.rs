@@ -566,6 +566,14 @@ impl Workspace {
         }));
     }
 
+    /// The agent dismissed a toast: it closes.
+    ///
+    /// # Errors
+    /// No such toast.
+    pub fn dismiss_toast(&mut self, toast: &str) -> Result<(), String> {
+        self.toasts.remove(toast).map(drop).ok_or_else(|| format!("Error: toast '{toast}' not found."))
+    }
+
     /// The agent clicked a button of a custom toast.
     ///
     /// # Errors

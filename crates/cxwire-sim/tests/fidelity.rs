@@ -303,3 +303,15 @@ async fn test_support_records_events_offers_callback_urls_and_shuts_down_with_cl
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_dismissed_toast_is_closed_in_the_simulator_too() {
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, None).await;
+    let toast = ToastParameters { title: "t".into(), buttons: Some(vec!["OK".into()]), ..ToastParameters::default() };
+    let id = s.system().popup_toast(toast).await.unwrap();
+    sim.dismiss_toast(&id).await.unwrap();
+    assert!(!s.system().close_toast(id.clone()).await.unwrap(), "the dismissed toast is gone");
+    assert!(matches!(sim.click_toast_button(&id, 0).await, Err(cxwire_sim::SimError::Refused(_))));
+    assert!(matches!(sim.dismiss_toast(&id).await, Err(cxwire_sim::SimError::Refused(_))));
+}

@@ -20,12 +20,16 @@ use crate::bridge::{BRIDGE_HTML, BRIDGE_JS, WS_PATH};
 use crate::transport::{WsFrames, WsSettings};
 use crate::{Error, Session, SessionConfig};
 
+/// The acceptor's default read buffer per connection: 2 KiB.
+const ACCEPTOR_READ_BUFFER: usize = 2 * 1024;
+
 /// Settings of an [`Acceptor`].
 #[derive(Clone, Debug)]
 pub struct AcceptorConfig {
     /// Settings of each accepted session.
     pub session: SessionConfig,
-    /// WebSocket settings (frame limit, keepalive, small buffers for many idle sessions).
+    /// WebSocket settings (frame limit, keepalive; a read buffer of 2 KiB by default, for many
+    /// idle sessions).
     pub websocket: WsSettings,
     /// Longest time a client may take to send its HTTP request head (default 10 s).
     pub handshake_timeout: Duration,
@@ -37,7 +41,9 @@ impl Default for AcceptorConfig {
     fn default() -> Self {
         Self {
             session: SessionConfig::default(),
-            websocket: WsSettings::default(),
+            // An acceptor holds many mostly idle desktops: a smaller read buffer (it still reads
+            // frames of any size up to the limit, in more chunks).
+            websocket: WsSettings { read_buffer: ACCEPTOR_READ_BUFFER, ..WsSettings::default() },
             handshake_timeout: Duration::from_secs(10),
             backlog: 64,
         }

@@ -127,16 +127,20 @@ enum Command {
         deadline: tokio::time::Instant,
         reply: oneshot::Sender<AnswerText>,
     },
-    Subscribe {
-        topics: Vec<String>,
-        subscriber: Subscriber,
-        deadline: tokio::time::Instant,
-        reply: oneshot::Sender<Result<(), Error>>,
-    },
+    /// Boxed: subscribing is rare, and the channel's slots are as large as the largest
+    /// command (they cost every idle session memory).
+    Subscribe(Box<SubscribeCommand>),
     Send {
         text: String,
     },
     Close,
+}
+
+struct SubscribeCommand {
+    topics: Vec<String>,
+    subscriber: Subscriber,
+    deadline: tokio::time::Instant,
+    reply: oneshot::Sender<Result<(), Error>>,
 }
 
 enum Control {
@@ -193,7 +197,9 @@ impl Session {
     ) -> Self {
         let (commands, command_rx) = mpsc::channel(config.command_buffer.max(1));
         let (control, control_rx) = mpsc::unbounded_channel();
-        let (states, _) = broadcast::channel(32);
+        // Connection changes are rare (two per reconnection): a few slots suffice, and each
+        // idle session pays for them.
+        let (states, _) = broadcast::channel(8);
         let (current_tx, current) = watch::channel(ConnectionState::Connected);
         let frame_id = Arc::new(AtomicU64::new(0));
         let driver = Driver {
@@ -397,12 +403,12 @@ impl Session {
         let (reply, done) = oneshot::channel();
         let timeout = self.inner.config.call_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
-        self.enqueue(Command::Subscribe { topics: topics.clone(), subscriber, deadline, reply }, deadline)
-            .await
-            .map_err(|e| match e {
-                Enqueue::Closed => Error::Disconnected,
-                Enqueue::Late => Error::Timeout { request: "subscribe".to_owned(), timeout },
-            })?;
+        let command =
+            Command::Subscribe(Box::new(SubscribeCommand { topics: topics.clone(), subscriber, deadline, reply }));
+        self.enqueue(command, deadline).await.map_err(|e| match e {
+            Enqueue::Closed => Error::Disconnected,
+            Enqueue::Late => Error::Timeout { request: "subscribe".to_owned(), timeout },
+        })?;
         // Dropped on failure, which releases the subscriber again.
         let subscription = Subscription { id, topics, rx, lagged, control: self.inner.control.clone() };
         let Ok(done) = tokio::time::timeout_at(deadline, done).await else {
@@ -628,7 +634,8 @@ impl Driver {
                 command = self.commands.recv() => match command {
                     None | Some(Command::Close) => return None,
                     Some(Command::Request { reply, .. }) => { let _ = reply.send(Err(Error::Disconnected)); }
-                    Some(Command::Subscribe { topics, subscriber, reply, .. }) => {
+                    Some(Command::Subscribe(command)) => {
+                        let SubscribeCommand { topics, subscriber, reply, .. } = *command;
                         self.add_subscriber(&topics, subscriber);
                         let _ = reply.send(Ok(()));
                     }
@@ -647,8 +654,8 @@ impl Driver {
                 Command::Request { reply, .. } => {
                     let _ = reply.send(Err(Error::Disconnected));
                 }
-                Command::Subscribe { reply, .. } => {
-                    let _ = reply.send(Err(Error::Disconnected));
+                Command::Subscribe(command) => {
+                    let _ = command.reply.send(Err(Error::Disconnected));
                 }
                 Command::Send { .. } | Command::Close => {}
             }
@@ -815,7 +822,8 @@ impl Driver {
                 self.pending.insert(id, Pending::Call(reply, deadline));
                 out.push(text);
             }
-            Command::Subscribe { topics, subscriber, deadline, reply } => {
+            Command::Subscribe(command) => {
+                let SubscribeCommand { topics, subscriber, deadline, reply } = *command;
                 self.add_subscriber(&topics, subscriber);
                 let missing: Vec<String> = topics.into_iter().filter(|t| !self.covered.contains(t)).collect();
                 if missing.is_empty() {

@@ -219,7 +219,7 @@ fn ws_failure(e: cxwire_ws::Error) -> Failure {
         cxwire_ws::Error::Rejected { .. }
         | cxwire_ws::Error::RateLimited { .. }
         | cxwire_ws::Error::Undecodable { .. } => Failure::failed(e.to_string()),
-        cxwire_ws::Error::WebSocket(_) | cxwire_ws::Error::Io(_) | cxwire_ws::Error::HandshakeTimeout { .. } => {
+        cxwire_ws::Error::WebSocket { .. } | cxwire_ws::Error::Io(_) | cxwire_ws::Error::HandshakeTimeout { .. } => {
             Failure::io(e.to_string()).hint("is a simulator or bridge running there? try `cxwire sim`")
         }
         _ => Failure::io(e.to_string()),

@@ -156,7 +156,10 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Session,
         policy: options.reconnect,
         seed,
     };
-    Ok(Session::with_connector(first, connector, options.session))
+    let session = Session::with_connector(first, connector, options.session);
+    // Without the query string, which may carry a token.
+    session.span().record("url", url.split(['?', '#']).next().unwrap_or(url));
+    Ok(session)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use cxwire_model::scapi::{
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tracing::Instrument as _;
 
 use crate::Error;
 use crate::transport::{DEFAULT_MAX_FRAME, FrameTransport};
@@ -162,6 +163,9 @@ struct Inner {
     /// `userAgent` as a JSON string, escaped once.
     user_agent_json: String,
     config: SessionConfig,
+    /// The `session` span (`url`, `agent` recorded when known): the driver runs in it and each
+    /// call's span is its child.
+    span: tracing::Span,
 }
 
 /// A typed Service Client session. Cloning is cheap; the connection closes when the last clone
@@ -213,7 +217,8 @@ impl Session {
             next_internal_id: u64::MAX / 2,
             deadlines: BTreeSet::new(),
         };
-        tokio::spawn(driver.run(transport, connector));
+        let span = tracing::debug_span!("session", url = tracing::field::Empty, agent = tracing::field::Empty);
+        tokio::spawn(driver.run(transport, connector).instrument(span.clone()));
         Self {
             inner: Arc::new(Inner {
                 commands,
@@ -225,8 +230,14 @@ impl Session {
                 current,
                 user_agent_json: serde_json::Value::from(config.user_agent.as_str()).to_string(),
                 config,
+                span,
             }),
         }
+    }
+
+    /// The session's `tracing` span (to record `url` and `agent` once known).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.inner.span
     }
 
     /// The session's settings.
@@ -269,7 +280,7 @@ impl Session {
     ) -> Result<R::Response, Error> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let text = encode_request(&request, id, &self.inner.user_agent_json, self.frame_id())
-            .map_err(|e| Error::WebSocket(e.to_string()))?;
+            .map_err(Error::websocket_source)?;
         let answer = self.roundtrip(R::NAME, id, text, timeout).await?;
         match decode_answer::<R>(&answer) {
             Ok(AnswerOutcome::Data(data)) => Ok(data),
@@ -297,7 +308,7 @@ impl Session {
                 extra: BTreeMap::new(),
             },
         };
-        let text = serde_json::to_string(&frame).map_err(|e| Error::WebSocket(e.to_string()))?;
+        let text = serde_json::to_string(&frame).map_err(Error::websocket_source)?;
         let raw = self.roundtrip(&name, id, text, timeout.unwrap_or(self.inner.config.call_timeout)).await?;
         // The driver routes only answers to calls, so anything else is undecodable as one.
         let answer = match WorkspaceMessage::decode(&raw) {
@@ -322,7 +333,14 @@ impl Session {
         self.call_request(Request::Raw(RawRequest::new(name, parameters)), None).await
     }
 
+    /// One call in its `call` span (request name and referenceId only, never the parameters).
+    /// The span costs nothing when the level is disabled: its fields are a `&str` and a `u64`.
     async fn roundtrip(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
+        let span = tracing::debug_span!(parent: &self.inner.span, "call", request = name, reference_id = id);
+        self.roundtrip_in_span(name, id, text, timeout).instrument(span).await
+    }
+
+    async fn roundtrip_in_span(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
         let limit = self.inner.config.max_frame;
         if text.len() > limit {
             return Err(Error::FrameTooLarge { size: text.len(), limit });
@@ -411,7 +429,7 @@ impl Session {
         let text = serde_json::to_string(
             &serde_json::json!({ crate::bridge::CONNECTS_FRAME_KEY: "connects", "detail": message }),
         )
-        .map_err(|e| Error::WebSocket(e.to_string()))?;
+        .map_err(Error::websocket_source)?;
         self.inner.commands.send(Command::Send { text }).await.map_err(|_| Error::Disconnected)
     }
 

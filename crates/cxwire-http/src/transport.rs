@@ -81,7 +81,6 @@ impl Transport {
                     let span = tracing::Span::current();
                     span.record("status", reply.status);
                     span.record("retry", retry);
-                    tracing::debug!(status = reply.status, retry, "answered");
                     return Ok(reply);
                 }
                 Err(error) => error,

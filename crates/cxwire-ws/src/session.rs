@@ -170,6 +170,26 @@ struct Inner {
 
 /// A typed Service Client session. Cloning is cheap; the connection closes when the last clone
 /// (and the last subscription) is dropped, or on [`Session::close`].
+///
+/// One method per request, by namespace (`session.voice().answer(..)`), or any typed request
+/// with [`Session::call`]; each failure is a typed [`Error`]:
+///
+/// ```rust,no_run
+/// use cxwire_ws::Error;
+/// use cxwire_ws::model::scapi::AgentGetState;
+///
+/// # async fn run(session: cxwire_ws::Session) -> Result<(), Error> {
+/// match session.agent().set_state("Ready").await {
+///     Ok(()) => {}
+///     Err(Error::Rejected { message, .. }) => eprintln!("the Workspace said no: {message:?}"),
+///     Err(Error::RateLimited { quarantine, .. }) => eprintln!("quarantined for {quarantine:?} s"),
+///     Err(other) => return Err(other),
+/// }
+/// let state = session.call(AgentGetState {}).await?;
+/// println!("{state:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<Inner>,
@@ -474,6 +494,30 @@ pub(crate) fn encode_request<R: ServiceRequest>(
 }
 
 /// A stream of the events of some topics. Dropping it unsubscribes.
+///
+/// A subscriber that falls behind gets [`SubscriptionItem::Lagged`] with the number of events
+/// it missed, and the stream goes on: handle it rather than ending the loop.
+///
+/// ```rust,no_run
+/// use cxwire_ws::SubscriptionItem;
+/// use cxwire_ws::model::scapi::Event;
+///
+/// # async fn run(session: cxwire_ws::Session) -> Result<(), cxwire_ws::Error> {
+/// let mut events = session.subscribe(["interaction"]).await?;
+/// while let Some(item) = events.recv().await {
+///     match item {
+///         SubscriptionItem::Event(frame) => {
+///             if let Event::Interaction(e) = &frame.event {
+///                 println!("{:?}", e.event_type);
+///             }
+///         }
+///         SubscriptionItem::Lagged(missed) => eprintln!("missed {missed} events; resynchronise"),
+///     }
+/// }
+/// // `None`: the session has ended.
+/// # Ok(())
+/// # }
+/// ```
 pub struct Subscription {
     id: u64,
     topics: Vec<String>,

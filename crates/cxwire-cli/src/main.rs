@@ -11,6 +11,11 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::out::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// `eprintln!` that never panics ([`out::note`]).
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::out::note(format_args!($($arg)*)) };
+}
+
 /// `print!` that ends the process quietly on a closed pipe ([`out::write_stdout`]).
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::write_stdout(format_args!($($arg)*)) };
@@ -401,7 +406,7 @@ async fn sim(
         tokio::select! {
             played = sim.run_scenario(&scenario) => match played {
                 Ok(ids) => outln!("scenario done; interactions {}", ids.join(", ")),
-                Err(e) => eprintln!("warning: {e}"),
+                Err(e) => errln!("warning: {e}"),
             },
             _ = tokio::signal::ctrl_c() => {
                 outln!("stopping");
@@ -453,7 +458,7 @@ async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
         tokio::select! {
             item = events.recv() => match item {
                 Some(SubscriptionItem::Event(frame)) => outln!("{}", serde_json::to_string(&*frame).unwrap_or_default()),
-                Some(SubscriptionItem::Lagged(n)) => eprintln!("warning: missed {n} events"),
+                Some(SubscriptionItem::Lagged(n)) => errln!("warning: missed {n} events"),
                 None => return Err(Failure::io("the connection ended")),
             },
             _ = tokio::signal::ctrl_c() => return Ok(()),
@@ -673,7 +678,7 @@ fn schema(name: Option<&str>, answer: bool, all: bool, json: bool) -> Result<(),
     };
     if all {
         let ids: Vec<&str> = chosen.iter().map(|e| e.id.as_str()).collect();
-        eprintln!("printing {} schemas: {}", chosen.len(), ids.join(", "));
+        errln!("printing {} schemas: {}", chosen.len(), ids.join(", "));
         let list: Vec<Value> = chosen.iter().map(|e| pretty(e)).collect();
         outln!("{}", serde_json::to_string_pretty(&Value::Array(list)).unwrap_or_default());
     } else if let [one] = chosen.as_slice() {
@@ -684,7 +689,7 @@ fn schema(name: Option<&str>, answer: bool, all: bool, json: bool) -> Result<(),
             } else {
                 other
             };
-            eprintln!("printing {}{more}", one.id);
+            errln!("printing {}{more}", one.id);
         }
         outln!("{}", serde_json::to_string_pretty(&pretty(one)).unwrap_or_default());
     }

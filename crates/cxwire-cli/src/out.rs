@@ -40,6 +40,11 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes a line to standard error; a closed stderr is ignored rather than a panic.
+pub(crate) fn note(args: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
 /// Installs the log subscriber: `RUST_LOG` when set (e.g. `cxwire=debug`), otherwise `warn`,
 /// raised by each `-v` (info, debug, trace) and lowered by each `-q` (error, off). Logs go to
 /// standard error, coloured as [`use_color`] says for standard error. Spans are shown

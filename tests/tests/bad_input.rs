@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use cxwire_model::DecodeError;
@@ -19,29 +18,18 @@ struct Fixture {
     text: String,
 }
 
+mod common;
+
 fn fixtures() -> &'static [Fixture] {
     static ALL: OnceLock<Vec<Fixture>> = OnceLock::new();
     ALL.get_or_init(|| {
-        fn walk(base: &Path, dir: &Path, out: &mut Vec<Fixture>) {
-            let mut paths: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-            paths.sort();
-            for path in paths {
-                if path.is_dir() {
-                    // The negative corpus is contract.rs's.
-                    if path != base.join("invalid") {
-                        walk(base, &path, out);
-                    }
-                } else if path.extension().is_some_and(|e| e == "json") {
-                    let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-                    let entry = registry::entry(&id).unwrap();
-                    out.push(Fixture { entry, text: fs::read_to_string(&path).unwrap() });
-                }
-            }
-        }
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut out = Vec::new();
-        walk(&base, &base, &mut out);
-        out
+        common::fixtures()
+            .into_iter()
+            .map(|(id, path)| Fixture {
+                entry: registry::entry(&id).unwrap(),
+                text: fs::read_to_string(&path).unwrap(),
+            })
+            .collect()
     })
 }
 

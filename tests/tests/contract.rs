@@ -70,25 +70,7 @@ impl Kinds {
 
 /// `(schema id, path)` of every positive fixture.
 fn fixtures() -> Vec<(String, PathBuf)> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-        let mut paths: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                if path != base.join("invalid") {
-                    walk(base, &path, out);
-                }
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-                out.push((id, path));
-            }
-        }
-    }
-    let base = repo().join("tests/fixtures");
-    let mut out = Vec::new();
-    walk(&base, &base, &mut out);
-    assert!(out.len() > 250, "expected the fixture tree, found {}", out.len());
-    out
+    common::fixtures()
 }
 
 /// The union kinds that contain `id` (directly or through another union).

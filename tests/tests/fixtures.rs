@@ -16,28 +16,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
+mod common;
+
 /// `(schema id, fixture path)` for every fixture.
 fn fixtures() -> Vec<(String, PathBuf)> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-        let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                // The negative corpus is contract.rs's.
-                if path != base.join("invalid") {
-                    walk(base, &path, out);
-                }
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-                out.push((id, path));
-            }
-        }
-    }
-    let base = root().join("fixtures");
-    let mut out = Vec::new();
-    walk(&base, &base, &mut out);
-    assert!(out.len() > 250, "expected the fixture tree, found {} files", out.len());
-    out
+    common::fixtures()
 }
 
 fn snapshot_name(id: &str, path: &Path) -> String {

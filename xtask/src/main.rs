@@ -1,5 +1,7 @@
-//! Project tasks: `cargo xtask schemas [--check]`, `cargo xtask bindings [--check]`.
+//! Project tasks: `cargo xtask schemas [--check]`, `cargo xtask bindings [--check]`,
+//! `cargo xtask bench [--quick]`.
 
+mod bench;
 mod bindings;
 
 use std::collections::BTreeMap;
@@ -9,13 +11,15 @@ use std::{env, fs};
 
 use cxwire_model::registry;
 
-const USAGE: &str = "usage: cargo xtask schemas [--check] | bindings [--check]
+const USAGE: &str = "usage: cargo xtask schemas [--check] | bindings [--check] | bench [--quick]
 
   schemas           regenerate schemas/ from cxwire-model (one JSON Schema per kind and per type,
                     unions, index.json)
   schemas --check   regenerate into a temporary directory and fail on any difference
   bindings          regenerate bindings/typescript and bindings/python from cxwire-model
-  bindings --check  fail when bindings/ differs from what the model generates";
+  bindings --check  fail when bindings/ differs from what the model generates
+  bench             run every benchmark against its baseline, print one table, fail on a missed
+                    target (--quick: shorter runs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -29,6 +33,8 @@ fn main() -> ExitCode {
             .and_then(|files| write_files(&repo_root().join("bindings"), &files))
             .map(|n| println!("wrote {n} files to bindings/")),
         ["bindings", "--check"] => check_dir("bindings", bindings::generate()),
+        ["bench"] => bench::run(false),
+        ["bench", "--quick"] => bench::run(true),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

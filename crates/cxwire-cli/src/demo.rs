@@ -80,7 +80,13 @@ pub(crate) async fn run(out: Printer) -> Result<(), Failure> {
     let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
     let session = cxwire_ws::connect_with(&sim.ws_url(), options).await.map_err(|e| Failure::io(e.to_string()))?;
     let events = session
-        .subscribe(["agent", "interaction", "system", "outbound", "markdone"])
+        .subscribe([
+            cxwire_ws::Topic::Agent,
+            cxwire_ws::Topic::Interaction,
+            cxwire_ws::Topic::System,
+            cxwire_ws::Topic::Outbound,
+            cxwire_ws::Topic::Markdone,
+        ])
         .await
         .map_err(|e| Failure::io(e.to_string()))?;
     out.ok(&format!("connected to {}", sim.ws_url()));

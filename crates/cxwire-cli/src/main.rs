@@ -451,6 +451,12 @@ async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> R
 }
 
 async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
+    // A misspelt topic is a usage error, not a subscription that never yields.
+    let topics = topics
+        .iter()
+        .map(|t| t.parse::<cxwire_ws::Topic>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let handshake = cxwire_ws::WsSettings::default().handshake_timeout;
     let session = cxwire_ws::connect_with(url, connect_options(handshake)).await.map_err(ws_failure)?;
     let mut events = session.subscribe(topics).await.map_err(ws_failure)?;
@@ -504,7 +510,7 @@ async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
         Ok(agent) => outln!("desktop {n}: agent {}", agent.username.as_deref().unwrap_or("(no username)")),
         Err(e) => outln!("desktop {n}: agent.get failed: {e}"),
     }
-    match session.subscribe(["agent", "interaction"]).await {
+    match session.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::Interaction]).await {
         Ok(mut events) => {
             outln!("desktop {n}: listening to agent and interaction events");
             while let Some(item) = events.recv().await {

@@ -69,6 +69,14 @@ fn main() {
             pct(0.99),
             latencies.last().copied().unwrap_or_default()
         );
+        println!(
+            "bench-result: {}",
+            serde_json::json!({
+                "what": format!("simulator, {SESSIONS} sessions: requests/s (answers lost must be 0)"),
+                "cxwire": format!("{:.0}/s, p99 {:.2?}", latencies.len() as f64 / elapsed.as_secs_f64(), pct(0.99)),
+                "baseline": "-", "ratio": (lost + wrong) as f64, "op": "<=", "target": 0.0,
+            })
+        );
         assert_eq!((lost, wrong), (0, 0), "every request must get its own answer");
     });
 }

@@ -1,36 +1,35 @@
 //! Drive a simulated agent desktop: start the simulator, connect a typed session, answer the
-//! inbound call the simulator rings, attach data, and mark it done.
+//! inbound call the simulator rings, attach data, hang up and mark it done, through the domain
+//! layer's interaction handle.
 //!
 //! `cargo run -p cxwire-sim --example drive_desktop`
 
-use std::collections::BTreeMap;
-
-use cxwire_model::scapi::{Event, InteractionEventType};
+use cxwire_model::scapi::InteractionEventType;
 use cxwire_sim::{SimConfig, Simulator};
-use cxwire_ws::SubscriptionItem;
+use cxwire_ws::InteractionUpdate;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await?;
     let session = cxwire_ws::connect(&sim.ws_url()).await?;
     session.agent().set_state("Ready").await?;
-    let mut events = session.subscribe(["interaction"]).await?;
+    let mut interactions = session.interactions().await?;
 
-    let id = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await?;
-    while let Some(SubscriptionItem::Event(frame)) = events.recv().await {
-        let Event::Interaction(e) = &frame.event else { continue };
-        println!("{:?}", e.event_type);
-        match e.event_type {
-            Some(InteractionEventType::Ringing) => session.voice().answer(id.clone()).await?,
-            Some(InteractionEventType::Established) => {
-                session.interaction().set_user_data(id.clone(), [("Handled".to_owned(), "yes".into())].into()).await?;
-                session.voice().hang_up(id.clone()).await?;
+    sim.inject_inbound_call("+14155550123", "5001", Default::default()).await?;
+    let Some(mut call) = interactions.next().await else { return Err("the session ended".into()) };
+    while let Some(update) = call.next().await {
+        println!("{} {update:?} ({})", call.id(), call.state());
+        match update {
+            InteractionUpdate::Event(InteractionEventType::Ringing) => call.answer().await?,
+            InteractionUpdate::Event(InteractionEventType::Established) => {
+                call.set_user_data([("Handled".to_owned(), "yes".into())].into()).await?;
+                call.hang_up().await?;
             }
-            Some(InteractionEventType::Released) => session.interaction().markdone(id.clone()).await?,
-            Some(InteractionEventType::Removed) => break,
+            InteractionUpdate::Event(InteractionEventType::Released) => call.mark_done().await?,
             _ => {}
         }
     }
-    println!("call {id} handled");
+    println!("call {} handled", call.id());
+    sim.shutdown().await;
     Ok(())
 }

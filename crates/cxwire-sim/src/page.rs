@@ -10,7 +10,69 @@
 //! `message` event (`MessageEvent.origin`, which a page cannot forge), and the simulator checks
 //! the security options against that origin. It trusts the name only from the page itself: a
 //! relay connection whose WebSocket handshake does not come from the page's origin is closed with
-//! code 1008. The page also has buttons for the control API and shows the traffic.
+//! code 1008. The page also has buttons for the control API and shows the traffic, answer and
+//! event data included.
+//!
+//! # The page's limits
+//!
+//! Each is a query parameter of the page's address (a positive integer, e.g.
+//! `/?logLines=1000&queue=512&content=...`); past it:
+//!
+//! | parameter | default | past it |
+//! |---|---|---|
+//! | `logLines` | 300 | the oldest traffic log lines go |
+//! | `logPayload` | 600 | a payload in the log is cut, and says how many characters were left out |
+//! | `queue` | 256 | a message of an iframe waiting for its relay to open is not sent: the iframe gets an answer with an `errorMessage` (`Error: the Workspace page relay queue is full ...`) for its `referenceId` |
+//! | `pending` | 256 | the oldest drawing request of a relay still waiting for its answer is not drawn |
+//! | `toasts` / `dialogs` / `views` | 50 / 10 / 30 | the oldest on screen closes, and the log says so |
+//! | `text` | 2000 | a drawn text is cut, and says how many characters were left out |
+//!
+//! # One browser tab
+//!
+//! Every relay of one page load names the same random `tab` id (`?origin=<iframe origin>&tab=<id>`),
+//! so the simulator treats the page's web contents as the frames of one browser tab: they lead,
+//! follow and are last active together (`system.isFrameLeading`, `isLastActiveFrame`, the
+//! `frameState` of system events). Another page load is another tab.
+//!
+//! # One agent
+//!
+//! The page plays the first agent's desktop, or with `?agent=<employee id or user name>` in its
+//! address that agent's: every relay names it (`&agent=<id>`), and so does every control request
+//! the page sends (a toast click goes to the desktop that shows the toast). An agent the
+//! simulator does not play is shown as an error, and its relays are closed with code 1008.
+//!
+//! # Reloads and new library instances
+//!
+//! Each iframe document's library instance gets its own relay, hence its own frame id and
+//! subscriptions. From an iframe's second `load` event on, the relay of the document before is
+//! closed (the simulator drops its subscriptions and toasts), and the next message opens a new
+//! one. A message without a `frameId` from an iframe whose library already sent its frame id
+//! back also starts a new relay, whether or not the old one is still open: it comes from a new
+//! library instance, e.g. a reloaded document that posts before its `load` event (that relay is
+//! the new document's, and its `load` event keeps it). The one case this cannot tell: a document
+//! that posts before its `load` event in an iframe whose previous document never sent a frame id
+//! back; its relay is closed at the `load` event like the old document's, and its next message
+//! opens another. Messages posted while a relay opens are queued (up to `queue`); a relay that
+//! closes before it opens answers each queued message with an `errorMessage` (`Error: the
+//! Workspace page relay closed before it opened ...`), so nothing is lost silently. Each frame's
+//! box has a Reload button.
+//!
+//! # What the page draws
+//!
+//! From the requests it relays and their successful answers, the page draws what the Agent
+//! Workspace would: toasts (`system.popupToast`: title, icon, subject, message, key-values,
+//! buttons, a dismiss button unless `buttonShowDismiss` is false; `updateToast` redraws,
+//! `closeToast`, the `autoCloseTimeout`, the dismiss button, and the end of the connection that
+//! opened it close it), where a click on a button posts `{"action": "toastClick", "toast": <id>,
+//! "button": <index>}` to the control API, which sends the `CUSTOM_TOAST_BUTTON_CLICK` system
+//! event (the toast stays until its web content closes it); dialogs (`system.openDialog`: the
+//! label, the URL, and the page in an iframe when it is `http:`/`https:`, with a Close button;
+//! `closeDialog`; the dialog's page is relayed like any web content, and its relay closes with
+//! the dialog); and menu views (`system.updateViewInApplicationMenuBar`: icon and label in the
+//! header bar; `closeViewInApplicationMenuBar`). Every text is set as text, never as HTML, and the
+//! Content-Security-Policy enforces Trusted Types, so no string can reach an HTML sink. The drawn
+//! state is in the DOM for tests: `[data-toast-id]`, `[data-dialog-id]`, `[data-view-name]`, and
+//! on each frame's box `data-frame-id`, `data-loads`, `data-events` and `data-relays`.
 //!
 //! # Routes
 //!
@@ -18,9 +80,10 @@
 //! |---|---|
 //! | `GET /` | the Workspace page (`?content=<url>` embeds more web content; `http:` and `https:` only) |
 //! | `GET /workspace.js` | its script |
-//! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}}` |
-//! | `GET /control/interactions` | the interactions on the desktop (JSON array) |
-//! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)) |
+//! | `GET /workspace.css` | its style sheet |
+//! | `GET /config.json` | `{"relay": <ws url>, "webContent": [{"name", "url"}], "agent": {...}, "agents": [ids]}` (`agent`: the first agent) |
+//! | `GET /control/interactions` | the interactions on the desktop (JSON array); `?agent=<id>` for another agent's |
+//! | `GET /control/connections` | the Service Client API connections ([`ConnectionInfo`](crate::ConnectionInfo)); `?agent=<id>` as above |
 //! | `POST /control/action` | one scenario action ([`ControlAction`]: an [`Action`](crate::scenario::Action) and an optional `"agent"`), e.g. `{"action": "inboundCall", "ani": "+14155550123", "agent": "emp1002"}`: `200 {"interactionId": ...}` |
 //! | `POST /control/scenario` | a whole [`Scenario`], delays included: `200 {"created": [ids]}` |
 //!
@@ -52,6 +115,8 @@ use crate::{SimControl, SimError};
 pub const WORKSPACE_HTML: &str = include_str!("../page/workspace.html");
 /// The Workspace page's script.
 pub const WORKSPACE_JS: &str = include_str!("../page/workspace.js");
+/// The Workspace page's style sheet.
+pub const WORKSPACE_CSS: &str = include_str!("../page/workspace.css");
 
 /// The largest control request body.
 const MAX_CONTROL_BODY: usize = 256 * 1024;
@@ -118,12 +183,10 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageH
         "relay": context.relay_url,
         "webContent": context.web_content,
         "agent": context.agent,
+        "agents": context.control.agents(),
     })
     .to_string();
-    let csp = format!(
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-src http: https:; connect-src 'self' {}",
-        context.relay_url.split(crate::RELAY_PATH).next().unwrap_or_default()
-    );
+    let csp = content_security_policy(&context.relay_url);
     let shared = Arc::new(Shared { control: context.control, config, origins, csp });
     let handler: Handler = Arc::new(move |request| {
         let shared = shared.clone();
@@ -132,6 +195,20 @@ pub(crate) fn serve(listener: TcpListener, context: PageContext) -> Result<PageH
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, handler, stopped));
     Ok(PageHandle { local_addr, stop, _task: task })
+}
+
+/// The page's Content-Security-Policy: scripts and styles of the page only (nothing inline),
+/// Trusted Types enforced with no policy (a string given to an HTML sink such as `innerHTML`
+/// throws: nothing the web content sends can become markup), web content and dialogs in
+/// `http:`/`https:` iframes, toast and view icons from `http:`/`https:`, WebSockets to the
+/// simulator only, and the page itself never framed (its buttons act on the desktop).
+fn content_security_policy(relay_url: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; \
+         frame-src http: https:; connect-src 'self' {}; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'",
+        relay_url.split(crate::RELAY_PATH).next().unwrap_or_default()
+    )
 }
 
 /// The origins the page has when opened at `addr`: `http://127.0.0.1:port`, and
@@ -144,19 +221,11 @@ pub(crate) fn origins(addr: SocketAddr) -> Vec<String> {
     all
 }
 
-/// Whether `text` is a serialized origin as browsers report it: `null`, or
-/// `scheme://host[:port]` with no path, query, fragment, user info, space or control character.
+/// Whether `text` is a serialized origin as browsers report it: `null`, or an origin that the
+/// security options' own parser (`cxwire_policy::normalize_origin`) reads and that is already in
+/// its serialized form (lowercase, no default port), as `MessageEvent.origin` always is.
 pub fn is_origin(text: &str) -> bool {
-    if text == "null" {
-        return true;
-    }
-    let Some((scheme, authority)) = text.split_once("://") else { return false };
-    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    let authority_ok = !authority.is_empty()
-        && authority.len() <= 512
-        && !authority.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '@' | '\\'));
-    scheme_ok && authority_ok
+    text == "null" || (text.len() <= 512 && cxwire_policy::normalize_origin(text).is_ok_and(|n| n == text))
 }
 
 struct Shared {
@@ -195,6 +264,13 @@ fn sim_error(e: &SimError) -> Response<Full<Bytes>> {
         SimError::Stopped => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
         _ => error(StatusCode::CONFLICT, &e.to_string()),
     }
+}
+
+/// The `agent` query parameter of a control `GET`, if any.
+fn query_agent(uri: &hyper::Uri) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(key, value)| key == "agent" && !value.is_empty())
+        .map(|(_, value)| value.into_owned())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
@@ -244,13 +320,20 @@ impl Shared {
                 page
             }
             "/workspace.js" if get => reply(StatusCode::OK, "text/javascript; charset=utf-8", WORKSPACE_JS),
+            "/workspace.css" if get => reply(StatusCode::OK, "text/css; charset=utf-8", WORKSPACE_CSS),
             "/config.json" if get => reply(StatusCode::OK, "application/json", self.config.clone()),
-            "/control/interactions" if get => match self.control.interactions().await {
-                Ok(list) => json(StatusCode::OK, &list),
+            "/control/interactions" if get => match self.control_for(query_agent(&parts.uri).as_deref()) {
+                Ok(control) => match control.interactions().await {
+                    Ok(list) => json(StatusCode::OK, &list),
+                    Err(e) => sim_error(&e),
+                },
                 Err(e) => sim_error(&e),
             },
-            "/control/connections" if get => match self.control.connections().await {
-                Ok(list) => json(StatusCode::OK, &list),
+            "/control/connections" if get => match self.control_for(query_agent(&parts.uri).as_deref()) {
+                Ok(control) => match control.connections().await {
+                    Ok(list) => json(StatusCode::OK, &list),
+                    Err(e) => sim_error(&e),
+                },
                 Err(e) => sim_error(&e),
             },
             "/control/action" | "/control/scenario" if *method == Method::POST => {
@@ -283,6 +366,7 @@ impl Shared {
             | "/index.html"
             | "/workspace.html"
             | "/workspace.js"
+            | "/workspace.css"
             | "/config.json"
             | "/control/interactions"
             | "/control/connections"
@@ -313,6 +397,8 @@ mod tests {
             "http://a b",
             "http://a\n",
             "1http://a",
+            "HTTP://A",
+            "http://a:80",
         ] {
             assert!(!is_origin(bad), "{bad:?}");
         }

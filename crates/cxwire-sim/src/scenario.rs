@@ -124,6 +124,11 @@ pub enum Action {
         /// The 0-based button index.
         button: u32,
     },
+    /// The agent dismisses toast `toast` (its dismiss button): it closes, with no event.
+    ToastDismiss {
+        /// The toast id.
+        toast: String,
+    },
     /// The far end of an interaction acts ([`RemoteAction`]): `{"action": "remote",
     /// "interactionId": "3", "remote": "hangUp"}`, or `"remote": {"chatMessage": "Hello"}`.
     #[serde(rename_all = "camelCase")]
@@ -195,6 +200,10 @@ impl SimControl {
             }
             Action::ToastClick { toast, button } => {
                 self.click_toast_button(toast, *button).await?;
+                None
+            }
+            Action::ToastDismiss { toast } => {
+                self.dismiss_toast(toast).await?;
                 None
             }
             Action::Remote { interaction_id, remote } => {

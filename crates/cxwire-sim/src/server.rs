@@ -123,6 +123,7 @@ enum Control {
     OpenMedia { media: String, from: String, user_data: UserData, reply: oneshot::Sender<String> },
     Realtime { state: RealtimeConnectionState, reply: oneshot::Sender<()> },
     ToastClick { toast: String, button: u32, reply: oneshot::Sender<Result<(), String>> },
+    ToastDismiss { toast: String, reply: oneshot::Sender<Result<(), String>> },
     Interactions { reply: oneshot::Sender<Vec<Interaction>> },
     Connections { reply: oneshot::Sender<Vec<ConnectionInfo>> },
     Campaign { name: String, change: OutboundEventType, mode: Option<String>, reply: oneshot::Sender<()> },
@@ -678,6 +679,15 @@ impl SimControl {
             .map_err(SimError::Refused)
     }
 
+    /// The agent dismisses toast `toast` (its dismiss button): it closes, with no event (the
+    /// seed documents none); `system.closeToast` then answers `false` for it.
+    ///
+    /// # Errors
+    /// No such toast; the simulator has stopped.
+    pub async fn dismiss_toast(&self, toast: &str) -> Result<(), SimError> {
+        self.control(|reply| Control::ToastDismiss { toast: toast.into(), reply }).await?.map_err(SimError::Refused)
+    }
+
     /// A campaign is loaded, started (with its dialing mode), stopped or unloaded (an
     /// `outbound` event; `outbound.getCampaigns` lists the loaded ones).
     ///
@@ -1046,6 +1056,9 @@ impl Actor {
             Control::Realtime { state, reply } => {
                 self.desks[self.current].workspace.realtime_connection(state, step);
                 let _ = reply.send(());
+            }
+            Control::ToastDismiss { toast, reply } => {
+                let _ = reply.send(self.desks[self.current].workspace.dismiss_toast(&toast));
             }
             Control::ToastClick { toast, button, reply } => {
                 let _ = reply.send(self.desks[self.current].workspace.click_toast_button(&toast, button, step));

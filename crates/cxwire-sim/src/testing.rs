@@ -9,7 +9,7 @@
 //!
 //! let sim = cxwire_sim::Simulator::builder().start().await?;
 //! let session = cxwire_ws::connect(&sim.ws_url()).await?;
-//! let mut events = EventRecorder::start(&session, ["interaction"]).await?;
+//! let mut events = EventRecorder::start(&session, [cxwire_ws::Topic::Interaction]).await?;
 //! sim.inject_inbound_call("+14155550123", "5001", Default::default()).await?;
 //! let ringing = events
 //!     .wait_for(|e| matches!(e, Event::Interaction(i) if i.event_type == Some(InteractionEventType::Ringing)), Duration::from_secs(5))
@@ -60,10 +60,10 @@ impl EventRecorder {
     ///
     /// # Errors
     /// The `subscribe` failed.
-    pub async fn start<I, S>(session: &Session, topics: I) -> Result<Self, cxwire_ws::Error>
+    pub async fn start<I>(session: &Session, topics: I) -> Result<Self, cxwire_ws::Error>
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator,
+        I::Item: Into<cxwire_ws::Topic>,
     {
         let subscription = session.subscribe(topics).await?;
         Ok(Self { subscription, events: Vec::new(), cursor: 0, lagged: 0 })

@@ -566,6 +566,14 @@ impl Workspace {
         }));
     }
 
+    /// The agent dismissed a toast: it closes.
+    ///
+    /// # Errors
+    /// No such toast.
+    pub fn dismiss_toast(&mut self, toast: &str) -> Result<(), String> {
+        self.toasts.remove(toast).map(drop).ok_or_else(|| format!("Error: toast '{toast}' not found."))
+    }
+
     /// The agent clicked a button of a custom toast.
     ///
     /// # Errors
@@ -687,10 +695,7 @@ impl Workspace {
                     &[InteractionEventType::Released],
                     step,
                 );
-                let destination = match &r.target_query {
-                    TargetQuery::PhoneNumber(n) => n.clone(),
-                    TargetQuery::Target(t) => t.destination.clone(),
-                };
+                let destination = destination(&r.target_query);
                 if answer.is_ok()
                     && self.is_other_agent(&destination)
                     && let Some(t) = self.interactions.get(&r.interaction_id)
@@ -1133,15 +1138,20 @@ impl Workspace {
 
     fn add_party(&mut self, id: &str, target: &TargetQuery, step: &mut Step) -> Answer {
         self.live(id)?;
-        let name = match target {
-            TargetQuery::PhoneNumber(n) => n.clone(),
-            TargetQuery::Target(t) => t.destination.clone(),
-        };
+        let name = destination(target);
         if let Some(t) = self.interactions.get_mut(id) {
             t.wire.parties.get_or_insert_with(Vec::new).push(Party { name: Some(name), ..Party::default() });
             step.events.push(interaction_event(InteractionEventType::PartyChanged, t.wire.media.clone(), &t.wire));
         }
         Ok(None)
+    }
+}
+
+/// Whom a target query names: its phone number, or its target's destination.
+fn destination(target: &TargetQuery) -> String {
+    match target {
+        TargetQuery::PhoneNumber(n) => n.clone(),
+        TargetQuery::Target(t) => t.destination.clone(),
     }
 }
 

@@ -67,8 +67,8 @@ async fn each_connection_selects_its_agent_and_calls_are_routed_to_one() {
     a.agent().set_state("Ready").await.unwrap();
     assert_eq!(b.agent().get_state().await.unwrap().operation_name.as_deref(), Some("NotReady"));
     // A call for bob rings only at bob's.
-    let mut a_events = a.subscribe(["interaction"]).await.unwrap();
-    let mut b_events = b.subscribe(["interaction"]).await.unwrap();
+    let mut a_events = a.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
+    let mut b_events = b.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let call =
         sim.agent("emp2").unwrap().inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
     assert_eq!(next(&mut b_events).await.2, call);
@@ -101,8 +101,8 @@ async fn a_consultation_then_a_transfer_from_agent_a_to_agent_b() {
     let sim = two_agents().await;
     let a = desktop_of(&sim, "emp1").await;
     let b = desktop_of(&sim, "emp2").await;
-    let mut a_events = a.subscribe(["interaction"]).await.unwrap();
-    let mut b_events = b.subscribe(["interaction"]).await.unwrap();
+    let mut a_events = a.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
+    let mut b_events = b.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let user_data = [("Segment".to_owned(), json!("Gold"))].into();
     let call = sim.inject_inbound_call("+14155550123", "5001", user_data).await.unwrap();
     assert_eq!(next(&mut a_events).await.0, InteractionEventType::Added);
@@ -164,7 +164,7 @@ async fn a_single_step_transfer_rings_at_the_other_agent_and_a_hang_up_ends_both
     let sim = two_agents().await;
     let a = desktop_of(&sim, "emp1").await;
     let b = desktop_of(&sim, "emp2").await;
-    let mut b_events = b.subscribe(["interaction"]).await.unwrap();
+    let mut b_events = b.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let user_data = [("Case".to_owned(), json!("42"))].into();
     let call = sim.inject_inbound_call("+14155550199", "5001", user_data).await.unwrap();
     a.voice().answer(call.clone()).await.unwrap();
@@ -179,7 +179,7 @@ async fn a_single_step_transfer_rings_at_the_other_agent_and_a_hang_up_ends_both
     assert_eq!(next(&mut b_events).await.0, InteractionEventType::Established);
 
     // B consults A, then A (the consulted end) hangs up: B's consultation is released.
-    let mut a_events = a.subscribe(["interaction"]).await.unwrap();
+    let mut a_events = a.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     b.interaction().consult(at_b, TargetQuery::to(TargetType::Agent, "emp1"), None, None).await.unwrap();
     let mut consult = String::new();
     while consult.is_empty() {
@@ -203,7 +203,7 @@ async fn the_remote_party_hangs_up_holds_answers_refuses_and_chats() {
     };
     let sim = Simulator::builder().config(config).start().await.unwrap();
     let s = desktop_of(&sim, "").await;
-    let mut events = s.subscribe(["interaction"]).await.unwrap();
+    let mut events = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let call = sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
     s.voice().answer(call.clone()).await.unwrap();
     for _ in 0..3 {

@@ -70,13 +70,13 @@ async fn an_origin_that_is_not_accepted_gets_nothing_on_any_path() {
     assert_eq!(connections.iter().filter(|c| c.topics.is_empty()).count(), 2);
 
     // An accepted origin subscribes only to the topics of namespaces it may use.
-    match good.subscribe(["interaction"]).await {
+    match good.subscribe([cxwire_ws::Topic::Interaction]).await {
         Err(Error::Rejected { message: Some(m), .. }) => {
             assert!(m.contains("may not subscribe to 'interaction'"), "{m}")
         }
         other => panic!("{other:?}"),
     }
-    good.subscribe(["agent", "system"]).await.unwrap();
+    good.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::System]).await.unwrap();
 }
 
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn a_still_valid_jwt_is_returned_again() {
 async fn preview_records_reach_preview_and_their_chained_records_are_retrieved() {
     let sim = Simulator::builder().start().await.unwrap();
     let s = session(&sim, None).await;
-    let mut events = s.subscribe(["interaction"]).await.unwrap();
+    let mut events = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
 
     // Pull: getPreviewRecord, then RECORDS_RETRIEVED.
     sim.campaign("Pull", OutboundEventType::CampaignStarted, Some("Preview")).await.unwrap();
@@ -190,8 +190,8 @@ async fn an_unknown_interaction_is_data_null_and_a_broadcast_goes_to_the_others(
 
     let sender = session(&sim, None).await;
     let other = session(&sim, None).await;
-    let mut sent = sender.subscribe(["messenger:crm"]).await.unwrap();
-    let mut received = other.subscribe(["messenger:crm"]).await.unwrap();
+    let mut sent = sender.subscribe([cxwire_ws::Topic::messenger("crm")]).await.unwrap();
+    let mut received = other.subscribe([cxwire_ws::Topic::messenger("crm")]).await.unwrap();
     sender.messenger().broadcast_message("crm", json!({"hello": 1})).await.unwrap();
     let Some(SubscriptionItem::Event(frame)) = timeout(LIMIT, received.recv()).await.unwrap() else { panic!("event") };
     assert!(matches!(&frame.event, Event::Messenger { channel, .. } if channel == "crm"), "{frame:?}");
@@ -230,7 +230,7 @@ async fn leadership_and_activity_belong_to_the_browser_tab() {
     b.system().trigger_activity().await.unwrap();
     assert!(!a1.system().is_last_active_frame().await.unwrap() && b.system().is_last_active_frame().await.unwrap());
     // One frame of the leading tab leaves: its tab still leads, no election.
-    let mut b_events = b.subscribe(["system"]).await.unwrap();
+    let mut b_events = b.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     a1.close().await;
     assert!(a2.system().is_frame_leading().await.unwrap());
     assert!(timeout(QUIET, b_events.recv()).await.is_err(), "an election ran while the tab was still there");
@@ -254,7 +254,7 @@ async fn test_support_records_events_offers_callback_urls_and_shuts_down_with_cl
     use cxwire_sim::testing::{EventRecorder, WaitError};
     let sim = Simulator::builder().start().await.unwrap();
     let s = session(&sim, None).await;
-    let mut events = EventRecorder::start(&s, ["interaction"]).await.unwrap();
+    let mut events = EventRecorder::start(&s, [cxwire_ws::Topic::Interaction]).await.unwrap();
     let call = sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
     let is = |t: InteractionEventType| move |e: &Event| matches!(e, Event::Interaction(i) if i.event_type.as_ref() == Some(&t));
     // Waiting for RINGING records ADDED on the way; waiting for RINGING again times out: it
@@ -302,4 +302,16 @@ async fn test_support_records_events_offers_callback_urls_and_shuts_down_with_cl
         cxwire_ws::ConnectionState::Disconnected { reason } => assert!(reason.contains("closed"), "{reason}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_dismissed_toast_is_closed_in_the_simulator_too() {
+    let sim = Simulator::builder().start().await.unwrap();
+    let s = session(&sim, None).await;
+    let toast = ToastParameters { title: "t".into(), buttons: Some(vec!["OK".into()]), ..ToastParameters::default() };
+    let id = s.system().popup_toast(toast).await.unwrap();
+    sim.dismiss_toast(&id).await.unwrap();
+    assert!(!s.system().close_toast(id.clone()).await.unwrap(), "the dismissed toast is gone");
+    assert!(matches!(sim.click_toast_button(&id, 0).await, Err(cxwire_sim::SimError::Refused(_))));
+    assert!(matches!(sim.dismiss_toast(&id).await, Err(cxwire_sim::SimError::Refused(_))));
 }

@@ -279,7 +279,7 @@ async fn oversized_frames_get_1009_and_malformed_ones_an_answer_without_losing_t
 async fn a_megabyte_of_user_data_reaches_a_default_session_in_events_and_answers() {
     let sim = Simulator::builder().start().await.unwrap();
     let s = session(&sim).await;
-    let mut events = s.subscribe(["interaction"]).await.unwrap();
+    let mut events = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let id = sim.inject_inbound_call("+14155550123", "5001", Default::default()).await.unwrap();
     for n in 0..9 {
         let data = [(format!("k{n}"), json!("v".repeat(120_000)))].into();

@@ -46,8 +46,26 @@ async fn the_page_and_its_configuration_are_served() {
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains(&format!("ws://{}", sim.ws_addr())), "{csp}");
+    // Strict: nothing inline, no string reaches an HTML sink (Trusted Types), never framed.
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+        "trusted-types 'none'",
+    ] {
+        assert!(csp.split(';').any(|d| d.trim() == directive), "{directive} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
     let html = page.text().await.unwrap();
     assert!(html.contains("<script src=\"workspace.js\">"));
+    assert!(html.contains("<link rel=\"stylesheet\" href=\"workspace.css\">"));
+    assert!(!html.contains("<style") && !html.contains("style=") && html.matches("<script").count() == 1, "{html}");
+    let css = client.get(format!("{}workspace.css", sim.workspace_url())).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains(".toast"));
     let js = client.get(format!("{}workspace.js", sim.workspace_url())).send().await.unwrap();
     assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
     assert!(js.text().await.unwrap().contains("postMessage(frame, target)"));
@@ -56,6 +74,13 @@ async fn the_page_and_its_configuration_are_served() {
     assert_eq!(config["relay"], json!(format!("ws://{}/relay", sim.ws_addr())));
     assert_eq!(config["webContent"], json!([{"name": "CRM", "url": "http://127.0.0.1:9/bridge.html"}]));
     assert!(config["agent"]["username"].is_string());
+    assert_eq!(config["agents"], json!(sim.agents()));
+    // A page opened for an agent the simulator does not play hears why.
+    let nobody = client.get(format!("{}/interactions?agent=nobody", sim.control_url())).send().await.unwrap();
+    assert_eq!(nobody.status(), 409);
+    assert!(nobody.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("no agent 'nobody'"));
+    let first = format!("{}/interactions?agent={}", sim.control_url(), sim.agents()[0]);
+    assert_eq!(client.get(first).send().await.unwrap().status(), 200);
     let missing = client.get(format!("{}nope", sim.workspace_url())).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     let wrong = client.delete(sim.workspace_url()).send().await.unwrap();

@@ -24,7 +24,10 @@ async fn the_shipped_scenario_parses_and_runs_in_order() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
     let session = cxwire_ws::connect_with(&sim.ws_url(), options).await.unwrap();
-    let mut events = session.subscribe(["interaction", "outbound", "system"]).await.unwrap();
+    let mut events = session
+        .subscribe([cxwire_ws::Topic::Interaction, cxwire_ws::Topic::Outbound, cxwire_ws::Topic::System])
+        .await
+        .unwrap();
     let created = sim.run_scenario(&scenario).await.unwrap();
     assert_eq!(created.len(), 4, "a call, a chat, an email and a queued record");
 

@@ -37,8 +37,8 @@ async fn interaction_event(sub: &mut Subscription) -> (InteractionEventType, Int
 async fn an_inbound_call_end_to_end() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut agent = s.subscribe(["agent"]).await.unwrap();
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut agent = s.subscribe([cxwire_ws::Topic::Agent]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
 
     s.agent().set_state("Ready").await.unwrap();
     let frame = next_event(&mut agent).await;
@@ -93,7 +93,7 @@ async fn an_inbound_call_end_to_end() {
 async fn consult_then_transfer_and_cases() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
     let id = sim.inject_inbound_call("+14155550123", "5001", BTreeMap::new()).await.unwrap();
     s.voice().answer(id.clone()).await.unwrap();
     for _ in 0..3 {
@@ -132,7 +132,7 @@ async fn consult_then_transfer_and_cases() {
 async fn toasts_dialogs_views_and_button_clicks() {
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut system = s.subscribe(["system"]).await.unwrap();
+    let mut system = s.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     let toast = ToastParameters {
         title: "Callback".into(),
         icon_url: "https://crm.example/icons/callback.png".into(),
@@ -174,7 +174,7 @@ async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
     let first = session(&sim).await;
     assert!(first.system().is_frame_leading().await.unwrap());
     let second = session(&sim).await;
-    let mut second_system = second.subscribe(["system"]).await.unwrap();
+    let mut second_system = second.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     assert!(second.system().is_frame_following().await.unwrap());
     // The frame loaded last is the last active one; activity in another frame moves it.
     assert!(second.system().is_last_active_frame().await.unwrap());
@@ -183,7 +183,7 @@ async fn frames_elect_a_leader_and_messenger_reaches_other_frames() {
     assert!(first.system().is_last_active_frame().await.unwrap());
     assert!(!second.system().is_last_active_frame().await.unwrap());
 
-    let mut inbox = second.subscribe(["messenger:ops"]).await.unwrap();
+    let mut inbox = second.subscribe([cxwire_ws::Topic::messenger("ops")]).await.unwrap();
     first.messenger().broadcast_message("ops", json!({"foo": "A foo text.", "bar": 1234})).await.unwrap();
     let frame = next_event(&mut inbox).await;
     assert!(
@@ -301,8 +301,8 @@ async fn a_pull_preview_record_is_called_given_a_result_rescheduled_and_marked_d
     use cxwire_model::scapi::types::CallbackType;
     let sim = Simulator::start("127.0.0.1:0", SimConfig::default()).await.unwrap();
     let s = session(&sim).await;
-    let mut outbound = s.subscribe(["outbound"]).await.unwrap();
-    let mut calls = s.subscribe(["interaction"]).await.unwrap();
+    let mut outbound = s.subscribe([cxwire_ws::Topic::Outbound]).await.unwrap();
+    let mut calls = s.subscribe([cxwire_ws::Topic::Interaction]).await.unwrap();
 
     sim.campaign("Offer of the Month", OutboundEventType::CampaignLoaded, None).await.unwrap();
     sim.campaign("Offer of the Month", OutboundEventType::CampaignStarted, Some("Preview")).await.unwrap();

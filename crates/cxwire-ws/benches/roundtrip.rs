@@ -208,19 +208,35 @@ fn main() {
     if let (Some(raw), Some(cx)) = (estimate("sequential", "raw", "median"), estimate("sequential", "cxwire", "median"))
     {
         println!(
-            "sequential median latency: raw {:.1} us, cxwire {:.1} us, cxwire/raw {:.3} (target <= 1.15)",
+            "sequential median latency: raw {:.1} us, cxwire {:.1} us, cxwire/raw {:.3} (target <= 1.10)",
             raw / 1e3,
             cx / 1e3,
             cx / raw
+        );
+        println!(
+            "bench-result: {}",
+            serde_json::json!({
+                "what": "one call at a time, median latency (cxwire/raw tokio-tungstenite)",
+                "cxwire": format!("{:.1} us", cx / 1e3), "baseline": format!("{:.1} us", raw / 1e3),
+                "ratio": cx / raw, "op": "<=", "target": 1.10,
+            })
         );
     }
     if let (Some(raw), Some(cx)) = (estimate("pipelined64", "raw", "mean"), estimate("pipelined64", "cxwire", "mean")) {
         let per_s = |ns: f64| PIPELINED_CALLS as f64 / (ns / 1e9);
         println!(
-            "pipelined (64 in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3} (target >= 0.8)",
+            "pipelined (64 in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3} (target >= 0.95)",
             per_s(raw),
             per_s(cx),
             raw / cx
+        );
+        println!(
+            "bench-result: {}",
+            serde_json::json!({
+                "what": "64 calls in flight, throughput (cxwire/raw tokio-tungstenite)",
+                "cxwire": format!("{:.0}/s", per_s(cx)), "baseline": format!("{:.0}/s", per_s(raw)),
+                "ratio": raw / cx, "op": ">=", "target": 0.95,
+            })
         );
     }
 }

@@ -3,6 +3,7 @@
 mod acceptor;
 pub mod bridge;
 mod connect;
+mod domain;
 mod error;
 mod namespaces;
 mod session;
@@ -10,6 +11,10 @@ mod transport;
 
 pub use acceptor::{Accepted, AcceptedFrames, AcceptedStream, Acceptor, AcceptorConfig, FrameAcceptor, PeerInfo};
 pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
+pub use domain::{
+    AgentStateChange, AgentStates, CaseId, DialogId, InteractionHandle, InteractionId, InteractionUpdate, Interactions,
+    SubscriptionId, ToastId, Topic, UnknownTopic,
+};
 pub use error::Error;
 pub use namespaces::{Agent, Auth, Configuration, Email, Interaction, MediaNs, Messenger, Outbound, System, Voice};
 pub use session::{ConnectionState, DEFAULT_CALL_TIMEOUT, Session, SessionConfig, Subscription, SubscriptionItem};

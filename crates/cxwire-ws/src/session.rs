@@ -25,8 +25,8 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument as _;
 
-use crate::Error;
 use crate::transport::{DEFAULT_MAX_FRAME, FrameTransport};
+use crate::{Error, Topic};
 
 /// The default call timeout, as the vendor library's.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -401,19 +401,33 @@ impl Session {
         }
     }
 
-    /// Subscribes to topics (`agent`, `interaction`, `media`, `outbound`, `system`, `markdone`,
-    /// `messenger:<channel>`). Many subscriptions may watch the same topic; the session sends one
-    /// `subscribe` for the topics not yet subscribed, and `unsubscribe` when the last
-    /// subscription of a Workspace subscription is dropped.
+    /// Subscribes to topics ([`Topic`]: `agent`, `interaction`, `media`, `outbound`, `system`,
+    /// `markdone`, `messenger:<channel>`, or [`Topic::Other`]). Many subscriptions may watch the
+    /// same topic; the session sends one `subscribe` for the topics not yet subscribed, and
+    /// `unsubscribe` when the last subscription of a Workspace subscription is dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(session: cxwire_ws::Session) -> Result<(), cxwire_ws::Error> {
+    /// use cxwire_ws::{SubscriptionItem, Topic};
+    /// let mut events = session.subscribe([Topic::Agent, Topic::messenger("crm")]).await?;
+    /// while let Some(item) = events.recv().await {
+    ///     match item {
+    ///         SubscriptionItem::Event(frame) => println!("{:?}", frame.event),
+    ///         SubscriptionItem::Lagged(n) => eprintln!("missed {n} events"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Disconnected`], [`Error::Timeout`] or [`Error::Rejected`] for the `subscribe`.
-    pub async fn subscribe<I, S>(&self, topics: I) -> Result<Subscription, Error>
+    pub async fn subscribe<I>(&self, topics: I) -> Result<Subscription, Error>
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator,
+        I::Item: Into<Topic>,
     {
-        let topics: Vec<String> = topics.into_iter().map(Into::into).collect::<BTreeSet<_>>().into_iter().collect();
+        let topics: Vec<String> =
+            topics.into_iter().map(|t| t.into().wire_name()).collect::<BTreeSet<_>>().into_iter().collect();
         let id = self.inner.next_subscriber.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(self.inner.config.subscriber_buffer.max(1));
         let lagged = Arc::new(AtomicU64::new(0));
@@ -499,11 +513,11 @@ pub(crate) fn encode_request<R: ServiceRequest>(
 /// it missed, and the stream goes on: handle it rather than ending the loop.
 ///
 /// ```rust,no_run
-/// use cxwire_ws::SubscriptionItem;
+/// use cxwire_ws::{SubscriptionItem, Topic};
 /// use cxwire_ws::model::scapi::Event;
 ///
 /// # async fn run(session: cxwire_ws::Session) -> Result<(), cxwire_ws::Error> {
-/// let mut events = session.subscribe(["interaction"]).await?;
+/// let mut events = session.subscribe([Topic::Interaction]).await?;
 /// while let Some(item) = events.recv().await {
 ///     match item {
 ///         SubscriptionItem::Event(frame) => {
@@ -536,6 +550,11 @@ impl Subscription {
     /// The subscribed topics.
     pub fn topics(&self) -> &[String] {
         &self.topics
+    }
+
+    /// Whether nothing is waiting to be received (no event, no lag to report).
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty() && self.lagged.load(Ordering::Acquire) == 0
     }
 
     /// The next event, or how many were missed; `None` when the session has ended.

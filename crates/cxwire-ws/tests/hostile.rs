@@ -164,7 +164,7 @@ async fn an_event_flood_costs_a_slow_subscriber_its_buffer_and_a_lag_count_nothi
     });
     let config = SessionConfig { subscriber_buffer: buffer, ..SessionConfig::default() };
     let session = connect_with(&url, ConnectOptions { session: config, ..no_reconnect() }).await.unwrap();
-    let mut slow = session.subscribe(["agent"]).await.unwrap();
+    let mut slow = session.subscribe([cxwire_ws::Topic::Agent]).await.unwrap();
     // The subscriber reads nothing while the flood passes; the call after it is answered.
     assert!(timeout(LIMIT, session.system().is_frame_leading()).await.unwrap().unwrap());
     timeout(LIMIT, sent_rx).await.unwrap().unwrap();
@@ -265,7 +265,7 @@ async fn an_answer_over_the_session_limit_fails_its_call_and_the_session_stays_u
     });
     let config = SessionConfig { max_frame: limit, ..SessionConfig::default() };
     let session = connect_with(&url, ConnectOptions { session: config, ..no_reconnect() }).await.unwrap();
-    let mut events = session.subscribe(["agent"]).await.unwrap();
+    let mut events = session.subscribe([cxwire_ws::Topic::Agent]).await.unwrap();
     match timeout(LIMIT, session.agent().get()).await.unwrap() {
         Err(Error::AnswerTooLarge { request, size, limit: l }) => {
             assert_eq!((request.as_str(), l), ("agent.get", limit));

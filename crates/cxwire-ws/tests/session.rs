@@ -295,15 +295,15 @@ async fn calls_in_flight_fail_when_the_connection_ends() {
 #[tokio::test]
 async fn subscribers_share_one_workspace_subscription_and_unsubscribe_on_drop() {
     let (session, mut fake) = session_with(SessionConfig::default(), subscriptions_only);
-    let mut first = session.subscribe(["agent", "interaction"]).await.unwrap();
+    let mut first = session.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::Interaction]).await.unwrap();
     let sent = fake.next().await;
     assert_eq!(sent["event"], "subscribe");
     assert_eq!(sent["data"], json!(["agent", "interaction"]));
     let subscription_id = format!("sub-{}", sent["referenceId"].as_str().unwrap());
 
     // Already covered: no second subscribe frame.
-    let mut second = session.subscribe(["agent"]).await.unwrap();
-    let mut messenger = session.subscribe(["messenger:my-channel"]).await.unwrap();
+    let mut second = session.subscribe([cxwire_ws::Topic::Agent]).await.unwrap();
+    let mut messenger = session.subscribe([cxwire_ws::Topic::messenger("my-channel")]).await.unwrap();
     let sent = fake.next().await;
     assert_eq!((sent["event"].clone(), sent["data"].clone()), (json!("subscribe"), json!(["messenger:my-channel"])));
 
@@ -327,9 +327,9 @@ async fn subscribers_share_one_workspace_subscription_and_unsubscribe_on_drop() 
 async fn a_slow_subscriber_is_told_how_many_events_it_missed() {
     let config = SessionConfig { subscriber_buffer: 2, ..SessionConfig::default() };
     let (session, mut fake) = session_with(config, subscriptions_only);
-    let mut slow = session.subscribe(["system"]).await.unwrap();
+    let mut slow = session.subscribe([cxwire_ws::Topic::System]).await.unwrap();
     let _ = fake.next().await;
-    let mut marker = session.subscribe(["outbound"]).await.unwrap();
+    let mut marker = session.subscribe([cxwire_ws::Topic::Outbound]).await.unwrap();
     let _ = fake.next().await;
     for i in 0..5 {
         fake.send(format!(r#"{{"event":"system","data":{{"eventType":"CUSTOM_TOAST_BUTTON_CLICK","customToastId":"t{i}","buttonIndex":0}}}}"#));

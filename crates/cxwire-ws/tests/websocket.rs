@@ -75,7 +75,7 @@ async fn reconnects_with_backoff_resubscribes_and_fails_calls_in_flight() {
     };
     let session = connect_with(&url, ConnectOptions { reconnect, ..ConnectOptions::default() }).await.unwrap();
     let mut states = session.connection_states();
-    let mut events = session.subscribe(["agent", "messenger:ops"]).await.unwrap();
+    let mut events = session.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::messenger("ops")]).await.unwrap();
     let (connection, frame) = timeout(LIMIT, seen.recv()).await.unwrap().unwrap();
     assert_eq!((connection, frame["event"].as_str()), (0, Some("subscribe")));
 

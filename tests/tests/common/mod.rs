@@ -47,3 +47,27 @@ pub(crate) fn file_validator(entry: &SchemaEntry) -> jsonschema::Validator {
     let resources = schema_files().iter().map(|(id, v)| (id.clone(), jsonschema::Resource::from_contents(v.clone())));
     jsonschema::options().with_resources(resources).build(schema).unwrap_or_else(|e| panic!("{uri}: {e}"))
 }
+
+/// `(schema id, path)` of every positive fixture (`tests/fixtures/<schema id>/*.json`; the
+/// negative corpus under `invalid/` is left out), in path order.
+pub(crate) fn fixtures() -> Vec<(String, PathBuf)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+        let mut paths: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                if path != base.join("invalid") {
+                    walk(base, &path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let id = path.parent().unwrap().strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                out.push((id, path));
+            }
+        }
+    }
+    let base = repo().join("tests/fixtures");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    assert!(out.len() > 250, "expected the fixture tree, found {} files", out.len());
+    out
+}

@@ -5,6 +5,22 @@
 //! Exit codes: 0 success; 1 the operation failed (an `errorMessage`, an invalid document, a demo
 //! step that did not behave); 2 usage error; 3 connection or I/O failure.
 
+/// `println!` that ends the process quietly on a closed pipe ([`out::write_stdout`]).
+macro_rules! outln {
+    () => { $crate::out::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::out::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `eprintln!` that never panics ([`out::note`]).
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::out::note(format_args!($($arg)*)) };
+}
+
+/// `print!` that ends the process quietly on a closed pipe ([`out::write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::out::write_stdout(format_args!($($arg)*)) };
+}
+
 mod demo;
 mod out;
 mod validate;
@@ -23,9 +39,16 @@ use serde_json::Value;
 #[derive(Parser)]
 #[command(name = "cxwire", version, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
-    /// Never colour the output (colour is also off when stdout is not a terminal).
+    /// Never colour the output. Colour is also off when NO_COLOR is set (to any non-empty
+    /// value), and when stdout is not a terminal unless CLICOLOR_FORCE is set (not 0).
     #[arg(long, global = true)]
     no_color: bool,
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG, when set, wins).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Less log output on stderr: -q errors only, -qq none (RUST_LOG, when set, wins).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    quiet: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,13 +116,27 @@ enum Command {
         listen: String,
     },
     /// List the JSON Schemas, or print one.
+    ///
+    /// A request name (e.g. `agent.setState`) names two schemas: its request frame (printed by
+    /// default), its answer frame (`--answer`), or both (`--all`, as a JSON array); which one
+    /// is printed is said on stderr. A schema id (`scapi/answer/agent.setState`) names one.
     Schema {
         /// A schema id (e.g. scapi/request/agent.setState) or a wire name (e.g. agent.setState).
         name: Option<String>,
+        /// Print the answer schema of a request name.
+        #[arg(long, conflicts_with = "all", requires = "name")]
+        answer: bool,
+        /// Print every schema the name names, as a JSON array.
+        #[arg(long, requires = "name")]
+        all: bool,
+        /// List the schemas as JSON: [{id, wireName, kind}, ...].
+        #[arg(long, conflicts_with = "name")]
+        json: bool,
     },
     /// Validate a JSON document against the kind it is meant to be (--kind), or the kind its
     /// discriminators name (`request`, `event`, `referenceId`, `data`/`errorMessage`, known HTTP
     /// body keys); says "ambiguous" or "unknown kind" (exit 1) rather than guess.
+    #[command(long_about = VALIDATE_LONG)]
     Validate {
         /// A file, or `-` for standard input.
         #[arg(default_value = "-")]
@@ -131,7 +168,23 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print a shell completion script, e.g. `cxwire completions bash > ~/.local/share/bash-completion/completions/cxwire`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
+
+const VALIDATE_LONG: &str = "Validate a JSON document against the kind it is meant to be (--kind), or the kind its \
+discriminators name (`request`, `event`, `referenceId`, `data`/`errorMessage`, known HTTP body keys); \
+says \"ambiguous\" or \"unknown kind\" (exit 1) rather than guess. Each error names its JSON path.
+
+Examples:
+  echo '{\"request\": \"agent.setState\", \"parameters\": [\"Ready\"], \"referenceId\": \"1\"}' | cxwire validate
+  cxwire validate --kind scapi/answer/agent.get answer.json
+  cxwire validate --json frame.json      # {verdict, kind, errors: [{path, message, source}], warnings}
+
+In Rust, the same check is `cxwire_model::registry::entry(id)` and its `decode`.";
 
 /// Where the callback service is: the widgets' `dataURL`, `apiVersion` and `serviceName`.
 #[derive(clap::Args)]
@@ -219,7 +272,7 @@ fn ws_failure(e: cxwire_ws::Error) -> Failure {
         cxwire_ws::Error::Rejected { .. }
         | cxwire_ws::Error::RateLimited { .. }
         | cxwire_ws::Error::Undecodable { .. } => Failure::failed(e.to_string()),
-        cxwire_ws::Error::WebSocket(_) | cxwire_ws::Error::Io(_) | cxwire_ws::Error::HandshakeTimeout { .. } => {
+        cxwire_ws::Error::WebSocket { .. } | cxwire_ws::Error::Io(_) | cxwire_ws::Error::HandshakeTimeout { .. } => {
             Failure::io(e.to_string()).hint("is a simulator or bridge running there? try `cxwire sim`")
         }
         _ => Failure::io(e.to_string()),
@@ -228,7 +281,10 @@ fn ws_failure(e: cxwire_ws::Error) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let color = !cli.no_color && out::stdout_is_terminal();
+    let color = out::use_color(cli.no_color, out::stdout_is_terminal());
+    if let Err(e) = out::init_logging(cli.verbose, cli.quiet, cli.no_color) {
+        return report(Failure::usage(e));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return report(Failure::io(format!("cannot start the runtime: {e}"))),
@@ -241,9 +297,12 @@ fn main() -> ExitCode {
 }
 
 fn report(failure: Failure) -> ExitCode {
-    eprintln!("error: {}", failure.message);
+    use std::io::Write as _;
+    // A closed stderr must not turn a failure into a panic.
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {}", failure.message);
     if let Some(hint) = failure.hint {
-        eprintln!("hint: {hint}");
+        let _ = writeln!(stderr, "hint: {hint}");
     }
     ExitCode::from(failure.code)
 }
@@ -258,7 +317,13 @@ async fn run(command: Command, color: bool) -> Result<(), Failure> {
         Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
         Command::Listen { url, topics } => listen(&url, topics).await,
         Command::Bridge { listen } => bridge(&listen).await,
-        Command::Schema { name } => schema(name.as_deref()),
+        Command::Schema { name, answer, all, json } => schema(name.as_deref(), answer, all, json),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "cxwire", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Ok(())
+        }
         Command::Validate { file, kind, json } => validate(&file, kind.as_deref(), json),
         Command::Policy { command: PolicyCommand::Check { value } } => policy_check(&value),
         Command::Callback { endpoint, command } => callback(&endpoint, command).await,
@@ -326,31 +391,31 @@ async fn sim(
             }
             e => Failure::io(e.to_string()),
         })?;
-    println!("Service Client WebSocket: {}", sim.ws_url());
-    println!("Workspace page (open in a browser): {}", sim.workspace_url());
-    println!(
+    outln!("Service Client WebSocket: {}", sim.ws_url());
+    outln!("Workspace page (open in a browser): {}", sim.workspace_url());
+    outln!(
         "  embeds web content in iframes; add more with ?content=<url>; bridge pages take ?targetOrigin={}",
         sim.workspace_origin()
     );
-    println!("HTTP control API: {} (POST /action, /scenario; GET /interactions, /connections)", sim.control_url());
-    println!("GMS callback API v1: {}/callback/<service>", sim.gms_base_url());
-    println!("Engagement API v3: {}", sim.engagement_base_url());
-    println!("press Ctrl-C to stop");
+    outln!("HTTP control API: {} (POST /action, /scenario; GET /interactions, /connections)", sim.control_url());
+    outln!("GMS callback API v1: {}/callback/<service>", sim.gms_base_url());
+    outln!("Engagement API v3: {}", sim.engagement_base_url());
+    outln!("press Ctrl-C to stop");
     if let Some(scenario) = scenario {
-        println!("playing the scenario ({} steps)", scenario.steps.len());
+        outln!("playing the scenario ({} steps)", scenario.steps.len());
         tokio::select! {
             played = sim.run_scenario(&scenario) => match played {
-                Ok(ids) => println!("scenario done; interactions {}", ids.join(", ")),
-                Err(e) => eprintln!("warning: {e}"),
+                Ok(ids) => outln!("scenario done; interactions {}", ids.join(", ")),
+                Err(e) => errln!("warning: {e}"),
             },
             _ = tokio::signal::ctrl_c() => {
-                println!("stopping");
+                outln!("stopping");
                 return Ok(());
             }
         }
     }
     tokio::signal::ctrl_c().await.map_err(|e| Failure::io(e.to_string()))?;
-    println!("stopping");
+    outln!("stopping");
     drop(sim);
     Ok(())
 }
@@ -381,7 +446,7 @@ async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> R
     let timeout = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
     let raw = cxwire_model::scapi::Request::Raw(cxwire_model::scapi::RawRequest::new(request, parameters));
     let data = session.call_request(raw, Some(timeout)).await.map_err(ws_failure)?;
-    println!("{}", serde_json::to_string_pretty(&data.unwrap_or(Value::Null)).unwrap_or_default());
+    outln!("{}", serde_json::to_string_pretty(&data.unwrap_or(Value::Null)).unwrap_or_default());
     Ok(())
 }
 
@@ -398,8 +463,8 @@ async fn listen(url: &str, topics: Vec<String>) -> Result<(), Failure> {
     loop {
         tokio::select! {
             item = events.recv() => match item {
-                Some(SubscriptionItem::Event(frame)) => println!("{}", serde_json::to_string(&*frame).unwrap_or_default()),
-                Some(SubscriptionItem::Lagged(n)) => eprintln!("warning: missed {n} events"),
+                Some(SubscriptionItem::Event(frame)) => outln!("{}", serde_json::to_string(&*frame).unwrap_or_default()),
+                Some(SubscriptionItem::Lagged(n)) => errln!("warning: missed {n} events"),
                 None => return Err(Failure::io("the connection ended")),
             },
             _ = tokio::signal::ctrl_c() => return Ok(()),
@@ -411,16 +476,16 @@ async fn bridge(listen: &str) -> Result<(), Failure> {
     let mut acceptor = cxwire_ws::Acceptor::bind(listen, cxwire_ws::AcceptorConfig::default())
         .await
         .map_err(|e| Failure::io(e.to_string()))?;
-    println!("bridge page to configure as Workspace web content: {}", acceptor.bridge_url());
-    println!("  (add ?targetOrigin=<Workspace origin> and e.g. &agent=<id>; accept this page's origin in");
-    println!("   service-client-api.accepted-web-content-origins)");
+    outln!("bridge page to configure as Workspace web content: {}", acceptor.bridge_url());
+    outln!("  (add ?targetOrigin=<Workspace origin> and e.g. &agent=<id>; accept this page's origin in");
+    outln!("   service-client-api.accepted-web-content-origins)");
     let mut desktops = tokio::task::JoinSet::new();
     let mut next = 1_u64;
     loop {
         tokio::select! {
             accepted = acceptor.accept() => match accepted {
                 Some(a) => {
-                    println!(
+                    outln!(
                         "desktop {next} connected from {} (page origin {}) {:?}",
                         a.peer.addr,
                         a.peer.origin.as_deref().unwrap_or("-"),
@@ -442,23 +507,23 @@ async fn bridge(listen: &str) -> Result<(), Failure> {
 async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
     let mut states = session.connection_states();
     match session.agent().get().await {
-        Ok(agent) => println!("desktop {n}: agent {}", agent.username.as_deref().unwrap_or("(no username)")),
-        Err(e) => println!("desktop {n}: agent.get failed: {e}"),
+        Ok(agent) => outln!("desktop {n}: agent {}", agent.username.as_deref().unwrap_or("(no username)")),
+        Err(e) => outln!("desktop {n}: agent.get failed: {e}"),
     }
     match session.subscribe([cxwire_ws::Topic::Agent, cxwire_ws::Topic::Interaction]).await {
         Ok(mut events) => {
-            println!("desktop {n}: listening to agent and interaction events");
+            outln!("desktop {n}: listening to agent and interaction events");
             while let Some(item) = events.recv().await {
                 match item {
                     SubscriptionItem::Event(frame) => {
-                        println!("desktop {n}: {}", serde_json::to_string(&*frame).unwrap_or_default());
+                        outln!("desktop {n}: {}", serde_json::to_string(&*frame).unwrap_or_default());
                     }
-                    SubscriptionItem::Lagged(missed) => println!("desktop {n}: missed {missed} events"),
+                    SubscriptionItem::Lagged(missed) => outln!("desktop {n}: missed {missed} events"),
                 }
             }
         }
         Err(e) => {
-            println!("desktop {n}: subscribe failed: {e}");
+            outln!("desktop {n}: subscribe failed: {e}");
             while let Ok(state) = states.recv().await {
                 if !matches!(state, cxwire_ws::ConnectionState::Connected | cxwire_ws::ConnectionState::Reconnected) {
                     break;
@@ -466,7 +531,7 @@ async fn watch_desktop(n: u64, session: cxwire_ws::Session) {
             }
         }
     }
-    println!("desktop {n} disconnected");
+    outln!("desktop {n} disconnected");
 }
 
 /// The environment variable that holds the v3 API key (never printed).
@@ -507,7 +572,7 @@ async fn callback(endpoint: &Endpoint, command: CallbackCommand) -> Result<(), F
     use cxwire_model::widgets::{AvailabilityOptions, ScheduleOptions};
     let config = callback_config(endpoint)?;
     let service = cxwire_http::CallbackService::new(config).map_err(http_failure)?;
-    let print = |value: Value| println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    let print = |value: Value| outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     match command {
         CallbackCommand::Availability { start, days, max } => {
             let start = start.unwrap_or_else(|| cxwire_http::wire_time::format(&chrono_now()));
@@ -520,7 +585,7 @@ async fn callback(endpoint: &Endpoint, command: CallbackCommand) -> Result<(), F
             };
             let slots = service.availability(options).await.map_err(http_failure)?;
             for slot in &slots.slots {
-                println!("{}  capacity {}", cxwire_http::wire_time::format(&slot.start), slot.capacity);
+                outln!("{}  capacity {}", cxwire_http::wire_time::format(&slot.start), slot.capacity);
             }
         }
         CallbackCommand::Schedule { phonenumber, at } => {
@@ -541,7 +606,7 @@ async fn callback(endpoint: &Endpoint, command: CallbackCommand) -> Result<(), F
             } else if let Some(v3) = service.engagement_v3() {
                 v3.cancel(&id).await.map_err(http_failure)?;
             }
-            println!("cancelled {id}");
+            outln!("cancelled {id}");
         }
         CallbackCommand::Query { id } => {
             if let Some(gms) = service.gms_v1() {
@@ -566,7 +631,7 @@ async fn click_to_call(endpoint: &Endpoint, phonenumber: &str) -> Result<(), Fai
     let options =
         cxwire_model::widgets::RequestNumberOptions { phonenumber: Some(phonenumber.to_owned()), user_data: None };
     let number = service.request_number(options).await.map_err(http_failure)?;
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
             "accessNumber": number.access_number,
@@ -578,28 +643,63 @@ async fn click_to_call(endpoint: &Endpoint, phonenumber: &str) -> Result<(), Fai
     Ok(())
 }
 
-fn schema(name: Option<&str>) -> Result<(), Failure> {
+fn schema(name: Option<&str>, answer: bool, all: bool, json: bool) -> Result<(), Failure> {
     let entries = registry::entries();
     let Some(name) = name else {
-        for e in &entries {
-            println!("{:<55} {}", e.id, e.wire_name);
+        if json {
+            let list: Vec<Value> = entries
+                .iter()
+                .map(|e| serde_json::json!({"id": e.id, "wireName": e.wire_name, "kind": e.kind}))
+                .collect();
+            outln!("{}", Value::Array(list));
+        } else {
+            for e in &entries {
+                outln!("{:<55} {}", e.id, e.wire_name);
+            }
         }
         return Ok(());
     };
     let matches: Vec<_> = entries.iter().filter(|e| e.id == name || e.wire_name == name).collect();
-    match matches.as_slice() {
-        [] => Err(Failure::failed(format!("no schema named `{name}`")).hint("`cxwire schema` lists them")),
-        [one] => {
-            println!("{}", serde_json::to_string_pretty(&one.schema().to_value()).unwrap_or_default());
-            Ok(())
+    let pretty = |e: &registry::SchemaEntry| e.schema().to_value();
+    let chosen: Vec<&registry::SchemaEntry> = match matches.as_slice() {
+        [] => return Err(Failure::failed(format!("no schema named `{name}`")).hint("`cxwire schema` lists them")),
+        _ if all => matches.clone(),
+        [one] if answer && one.kind != registry::Kind::Answer => {
+            return Err(Failure::usage(format!("`{name}` names no answer schema; it is {}", one.id)));
         }
+        [one] => vec![*one],
         many => {
-            for e in many {
-                println!("{}", e.id);
+            let wanted = if answer { registry::Kind::Answer } else { registry::Kind::Request };
+            match many.iter().find(|e| e.kind == wanted) {
+                Some(one) => vec![*one],
+                None => {
+                    for e in many {
+                        outln!("{}", e.id);
+                    }
+                    return Err(Failure::failed(format!("`{name}` names {} schemas; give one id", many.len()))
+                        .hint("or --all for all of them"));
+                }
             }
-            Err(Failure::failed(format!("`{name}` names {} schemas; give one id", many.len())))
         }
+    };
+    if all {
+        let ids: Vec<&str> = chosen.iter().map(|e| e.id.as_str()).collect();
+        errln!("printing {} schemas: {}", chosen.len(), ids.join(", "));
+        let list: Vec<Value> = chosen.iter().map(|e| pretty(e)).collect();
+        outln!("{}", serde_json::to_string_pretty(&Value::Array(list)).unwrap_or_default());
+    } else if let [one] = chosen.as_slice() {
+        if one.id != name {
+            let other = if one.kind == registry::Kind::Answer { " (the request: without --answer)" } else { "" };
+            let more = if matches.len() > 1 && one.kind == registry::Kind::Request {
+                " (--answer for its answer, --all for both)"
+            } else {
+                other
+            };
+            errln!("printing {}{more}", one.id);
+        }
+        outln!("{}", serde_json::to_string_pretty(&pretty(one)).unwrap_or_default());
     }
+    Ok(())
 }
 
 fn validate(file: &str, kind: Option<&str>, json: bool) -> Result<(), Failure> {
@@ -615,7 +715,7 @@ fn validate(file: &str, kind: Option<&str>, json: bool) -> Result<(), Failure> {
         Ok(value) => value,
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({ "verdict": "not JSON", "kind": null, "reason": e.to_string() }));
+                outln!("{}", serde_json::json!({ "verdict": "not JSON", "kind": null, "reason": e.to_string() }));
             }
             return Err(Failure::failed(format!("not JSON: {e}")));
         }
@@ -628,11 +728,11 @@ fn validate(file: &str, kind: Option<&str>, json: bool) -> Result<(), Failure> {
     if json {
         let mut out = validate::to_json(&verdict);
         out["warnings"] = Value::from(warnings);
-        println!("{out}");
+        outln!("{out}");
     } else {
-        print!("{}", validate::to_text(&verdict));
+        out!("{}", validate::to_text(&verdict));
         for warning in &warnings {
-            println!("warning: {warning}");
+            outln!("warning: {warning}");
         }
     }
     match verdict {
@@ -652,7 +752,7 @@ fn policy_check(value: &str) -> Result<(), Failure> {
             .hint("syntax: origin [(filter, ...)], ...  with filters *, namespace.* or namespace.method")
     })?;
     for warning in policy.warnings() {
-        println!("warning: {warning}");
+        outln!("warning: {warning}");
     }
     let mut origins: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for entry in policy.entries() {
@@ -662,12 +762,12 @@ fn policy_check(value: &str) -> Result<(), Failure> {
     }
     for (origin, allowed) in origins {
         let jwt = if allowed.iter().any(|r| r == "auth.getJwtToken") { "yes" } else { "no (must be named)" };
-        println!(
+        outln!(
             "{origin}: {} of {} requests; auth.getJwtToken: {jwt}",
             allowed.len(),
             cxwire_model::scapi::REQUEST_NAMES.len()
         );
-        println!("  {}", allowed.join(", "));
+        outln!("  {}", allowed.join(", "));
     }
     Ok(())
 }

@@ -234,8 +234,8 @@ fn schema_lists_and_prints() {
     let out = cxwire(&["schema"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).lines().count() >= 195);
-    let out = cxwire(&["schema", "agent.setState"]);
-    assert_eq!(out.status.code(), Some(1), "two schemas share the wire name");
+    let out = cxwire(&["schema", "agent.setSttae"]);
+    assert_eq!(out.status.code(), Some(1), "no such schema");
     let out = cxwire(&["schema", "scapi/request/agent.setState"]);
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(schema["properties"]["request"]["const"], "agent.setState");
@@ -605,5 +605,209 @@ fn validate_warns_of_callback_options_the_widget_does_not_know() {
     let out = cxwire(&["validate", "--json", "--kind", "widgets/schedule-options", path.to_str().unwrap()]);
     let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdict["warnings"].as_array().map(Vec::len), Some(1), "{verdict}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `cxwire ARGS` with these environment variables set (and `RUST_LOG`, `NO_COLOR`,
+/// `CLICOLOR_FORCE` removed unless given).
+fn cxwire_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cxwire"));
+    command.args(args).env_remove("RUST_LOG").env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// The demo's user data, customer name and phone number: never in a log line.
+const DEMO_PRIVATE: [&str; 4] = ["C-1042", "billing", "+14155550123", "Jones"];
+
+#[test]
+fn rust_log_shows_call_spans_with_request_names_and_never_user_data() {
+    let out = cxwire_env(&["demo"], &[("RUST_LOG", "cxwire=debug")]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(r#"call{request="agent.setState""#), "a call span names its request: {stderr}");
+    assert!(stderr.contains(r#"call{request="interaction.setUserData" reference_id="#), "{stderr}");
+    assert!(stderr.contains("session{url=\"ws://127.0.0.1:"), "the session span names its URL: {stderr}");
+    assert!(stderr.contains(r#"http{method="POST""#) && stderr.contains("status=200"), "HTTP spans: {stderr}");
+    assert!(stderr.contains("connection{conn=1"), "the simulator's connection span: {stderr}");
+    // Everything, at trace level: still no user data.
+    let out = cxwire_env(&["demo"], &[("RUST_LOG", "trace")]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success() && stderr.contains("call{"), "{stderr}");
+    for private in DEMO_PRIVATE {
+        assert!(!stderr.contains(private), "`{private}` in the log: {stderr}");
+    }
+    // The demo prints them on stdout, so the check above can see them if logged.
+    assert!(DEMO_PRIVATE.iter().all(|p| text(&out.stdout).contains(p)));
+}
+
+#[test]
+fn verbosity_flags_choose_the_log_level_and_rust_log_wins() {
+    let quiet_default = cxwire_env(&["demo"], &[]);
+    assert!(quiet_default.status.success());
+    assert!(!text(&quiet_default.stderr).contains("call{"), "warn by default: {}", text(&quiet_default.stderr));
+    let debug = cxwire_env(&["-vv", "demo"], &[]);
+    assert!(text(&debug.stderr).contains(r#"call{request="agent.get""#), "{}", text(&debug.stderr));
+    let info = cxwire_env(&["demo", "-v"], &[]);
+    assert!(!text(&info.stderr).contains("call{"), "calls are debug spans: {}", text(&info.stderr));
+    let quiet = cxwire_env(&["-q", "demo"], &[("RUST_LOG", "cxwire=debug")]);
+    assert!(text(&quiet.stderr).contains("call{"), "RUST_LOG wins over -q");
+    let silent = cxwire_env(&["-qq", "schema", "nothing.at.all"], &[]);
+    assert_eq!(silent.status.code(), Some(1));
+    assert!(text(&silent.stderr).contains("no schema named"), "errors are not logs: -qq keeps them");
+    let bad = cxwire_env(&["schema"], &[("RUST_LOG", "cxwire=loud")]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("RUST_LOG"), "{}", text(&bad.stderr));
+    let both = cxwire_env(&["-v", "-q", "schema"], &[]);
+    assert_eq!(both.status.code(), Some(2), "-v and -q conflict");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_spans_never_show_the_api_key_or_the_number() {
+    let mut config = cxwire_sim::SimConfig::default();
+    config.http.api_key = cxwire_model::SecretString::new("sekret-7731-api-key");
+    let sim = cxwire_sim::Simulator::start("127.0.0.1:0", config).await.unwrap();
+    let v3 = sim.engagement_base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        let args =
+            ["callback", "--url", &v3, "--api-version", "v3", "--service", "samples", "schedule", "+14155550123"];
+        cxwire_env(&args, &[("RUST_LOG", "trace"), ("CXWIRE_API_KEY", "sekret-7731-api-key")])
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(r#"http{method="POST" path="#) && stderr.contains("status="), "{stderr}");
+    assert!(!stderr.contains("sekret-7731"), "the API key in a log: {stderr}");
+    assert!(!stderr.contains("14155550123"), "the phone number in a log: {stderr}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // The server-frame union is ~280 kB, more than a pipe holds: writes go on after the
+    // reader has gone. The listing is the brief's `cxwire schema | head -1`.
+    for args in [&["schema", "scapi/server-frame"][..], &["schema"][..], &["completions", "zsh"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn no_color_wins_over_clicolor_force() {
+    let forced = cxwire_env(&["demo"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.status.success());
+    assert!(text(&forced.stdout).contains('\u{1b}'), "CLICOLOR_FORCE colours a pipe");
+    let forced_log = cxwire_env(&["-vv", "demo"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(text(&forced_log.stderr).contains('\u{1b}'), "and the log");
+    for env in [&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")][..], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "yes")][..]]
+    {
+        let out = cxwire_env(&["-vv", "demo"], env);
+        assert!(out.status.success());
+        assert!(!text(&out.stdout).contains('\u{1b}'), "{env:?}");
+        assert!(!text(&out.stderr).contains('\u{1b}'), "{env:?}");
+    }
+    let flag = cxwire_env(&["demo", "--no-color"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(!text(&flag.stdout).contains('\u{1b}'));
+    // An empty NO_COLOR does not count.
+    let empty = cxwire_env(&["demo"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]);
+    assert!(text(&empty.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn schema_takes_a_request_name_and_says_which_schema_it_prints() {
+    let id = |out: &Output| -> serde_json::Value {
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        value["$id"].clone()
+    };
+    let request = cxwire(&["schema", "agent.setState"]);
+    assert!(request.status.success(), "{}", text(&request.stderr));
+    assert!(id(&request).as_str().unwrap().ends_with("scapi/request/agent.setState.json"));
+    assert!(text(&request.stderr).contains("printing scapi/request/agent.setState"), "{}", text(&request.stderr));
+    assert!(text(&request.stderr).contains("--answer"));
+
+    let answer = cxwire(&["schema", "agent.setState", "--answer"]);
+    assert!(answer.status.success());
+    assert!(id(&answer).as_str().unwrap().ends_with("scapi/answer/agent.setState.json"));
+    assert!(text(&answer.stderr).contains("printing scapi/answer/agent.setState"));
+
+    let all = cxwire(&["schema", "--all", "agent.setState"]);
+    assert!(all.status.success());
+    let both: Vec<serde_json::Value> = serde_json::from_slice(&all.stdout).unwrap();
+    let ids: Vec<&str> = both.iter().map(|s| s["$id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids[0].ends_with("request/agent.setState.json") && ids[1].ends_with("answer/agent.setState.json"));
+
+    // A schema id names one schema: printed without a note; --answer on it is a usage error.
+    let exact = cxwire(&["schema", "scapi/answer/agent.setState"]);
+    assert!(exact.status.success() && text(&exact.stderr).is_empty(), "{}", text(&exact.stderr));
+    assert_eq!(cxwire(&["schema", "scapi/request/agent.setState", "--answer"]).status.code(), Some(2));
+    assert_eq!(cxwire(&["schema", "--all"]).status.code(), Some(2), "--all needs a name");
+}
+
+#[test]
+fn schema_lists_as_json_the_same_entries_as_text() {
+    let json = cxwire(&["schema", "--json"]);
+    assert!(json.status.success());
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    let plain = text(&cxwire(&["schema"]).stdout);
+    let ids: Vec<&str> = plain.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(list.len(), ids.len());
+    for (entry, id) in list.iter().zip(&ids) {
+        assert_eq!(entry["id"], *id);
+        assert!(entry["wireName"].is_string() && entry["kind"].is_string(), "{entry}");
+    }
+    let set_state = list.iter().find(|e| e["id"] == "scapi/request/agent.setState").unwrap();
+    assert_eq!(set_state["kind"], "request");
+    assert_eq!(set_state["wireName"], "agent.setState");
+    assert_eq!(cxwire(&["schema", "--json", "agent.get"]).status.code(), Some(2));
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_cxwire"),
+        ("zsh", "#compdef cxwire"),
+        ("fish", "complete -c cxwire"),
+        ("elvish", "cxwire"),
+        ("powershell", "cxwire"),
+    ] {
+        let out = cxwire(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("validate") && script.contains("completions"), "{shell} knows the subcommands");
+    }
+    assert_eq!(cxwire(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn bad_configuration_and_scenario_files_name_the_path() {
+    let dir = std::env::temp_dir().join(format!("cxwire-cli-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(&config, r#"{"desktop": {"agent": {"roles": 5}}}"#).unwrap();
+    let out = cxwire(&["sim", "--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at desktop.agent.roles:"), "{}", text(&out.stderr));
+    let scenario = dir.join("scenario.json");
+    std::fs::write(&scenario, r#"{"steps": [{"action": "teleport"}]}"#).unwrap();
+    let out = cxwire(&["sim", "--listen", "127.0.0.1:0", "--scenario", scenario.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at steps[0]"), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }

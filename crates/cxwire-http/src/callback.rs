@@ -37,6 +37,30 @@ const V1_RESERVED: [&str; 3] = ["_customer_number", "_desired_time", "_redirect"
 ///   `scheduleError`, `availableSlots`, `availabilityError`).
 ///
 /// Cloning is cheap and clones share the connection pool and the event channel.
+///
+/// ```rust,no_run
+/// use cxwire_http::{CallbackService, Error};
+/// use cxwire_http::model::widgets::{CallbackConfig, ScheduleOptions};
+///
+/// # async fn run() -> Result<(), Error> {
+/// let config = CallbackConfig {
+///     data_url: "http://gms:8080/genesys/1/service/callback/samples".into(),
+///     ..Default::default()
+/// };
+/// let callbacks = CallbackService::new(config)?;
+/// let options = ScheduleOptions {
+///     phonenumber: Some("+14155550123".into()),
+///     desired_time: Some("2026-11-23T09:30:00.000Z".into()),
+///     ..Default::default()
+/// };
+/// match callbacks.schedule(options).await {
+///     Ok(scheduled) => println!("callback {:?} at {:?}", scheduled.id, scheduled.desired_time),
+///     Err(e) if e.status() == Some(400) => eprintln!("refused: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct CallbackService {
     inner: Arc<Inner>,

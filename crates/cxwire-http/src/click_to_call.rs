@@ -31,6 +31,23 @@ use crate::wire_time;
 /// - v3: `POST /call-in/requests/create`, with `serviceName` as `groupName`.
 ///
 /// Cloning is cheap and clones share the connection pool and the store.
+///
+/// ```rust,no_run
+/// use cxwire_http::ClickToCallService;
+/// use cxwire_http::model::widgets::{CallbackConfig, RequestNumberOptions};
+///
+/// # async fn run() -> Result<(), cxwire_http::Error> {
+/// let config = CallbackConfig {
+///     data_url: "http://gms:8080/genesys/1/service/callback/samples".into(),
+///     ..Default::default()
+/// };
+/// let service = ClickToCallService::builder(config).build()?;
+/// let options = RequestNumberOptions { phonenumber: Some("+14155550123".into()), user_data: None };
+/// let session = service.request_number(options).await?;
+/// println!("call {} and enter {:?}", session.access_number, session.access_code);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ClickToCallService {
     inner: Arc<Inner>,

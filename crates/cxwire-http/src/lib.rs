@@ -21,6 +21,7 @@ pub use click_to_call::{
 pub use engagement_v3::{EngagementV3Client, EngagementV3ClientBuilder};
 pub use error::{Error, HttpFailure};
 pub use gms_v1::{GmsV1Client, GmsV1ClientBuilder};
+#[cfg(feature = "phonenumber")]
 pub use phone::normalize_e164;
 pub use retry::RetryPolicy;
 pub use transport::{BODY_HEAD_BYTES, DEFAULT_BODY_LIMIT, redirect_policy};

@@ -10,6 +10,7 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Request, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use crate::callback::TimeSlot;
 use crate::error::{Error, HttpFailure, into_text};
@@ -56,22 +57,51 @@ impl Reply {
 
 impl Transport {
     /// Sends `request`, retrying as the policy allows, and returns the 2xx answer or the error.
+    ///
+    /// Runs in an `http` span with the method and the URL path (never the query, the headers,
+    /// the API key or a body); each attempt logs its retry number and status at debug level.
     pub(crate) async fn send(&self, request: Request, idempotency: Idempotency) -> Result<Reply, Error> {
+        let span = tracing::debug_span!(
+            "http",
+            method = request.method().as_str(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            retry = tracing::field::Empty,
+        );
+        self.send_in_span(request, idempotency).instrument(span).await
+    }
+
+    async fn send_in_span(&self, request: Request, idempotency: Idempotency) -> Result<Reply, Error> {
         let mut request = request;
-        let mut retry = 0;
+        let mut retry: u32 = 0;
         loop {
             let spare = if self.retry.is_enabled() { request.try_clone() } else { None };
             let error = match self.once(request).await {
-                Ok(reply) => return Ok(reply),
+                Ok(reply) => {
+                    let span = tracing::Span::current();
+                    span.record("status", reply.status);
+                    span.record("retry", retry);
+                    return Ok(reply);
+                }
                 Err(error) => error,
             };
+            let status = error.status();
             match (spare, self.retry.delay(retry, idempotency, &error)) {
                 (Some(next), Some(delay)) => {
+                    tracing::debug!(status, retry, delay_ms = delay.as_millis() as u64, "retrying");
                     tokio::time::sleep(delay).await;
                     request = next;
                     retry += 1;
                 }
-                _ => return Err(error),
+                _ => {
+                    let span = tracing::Span::current();
+                    if let Some(status) = status {
+                        span.record("status", status);
+                    }
+                    span.record("retry", retry);
+                    tracing::debug!(status, retry, "failed");
+                    return Err(error);
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,7 +20,8 @@ pub const CUSTOM_EVENT_NAME: &str = "integrationapi";
 pub const CLICK_TO_ACT_EVENT_NAME: &str = "CIClickToAct";
 
 /// A request to b+s Connects: the `detail` of the custom event. Fire-and-forget for web clients.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(tag = "request", rename_all = "camelCase")]
 pub enum ConnectsRequest {
     /// Create a session from a template.
@@ -119,10 +121,11 @@ impl ConnectsRequest {
 }
 
 /// The click-to-act payload that starts an outbound or consultation call: no `request` key.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "ClickToAct")]
+#[cfg_attr(feature = "schema", schemars(rename = "ClickToAct"))]
 pub struct ClickToAct {
     /// The phone number.
     pub value: String,
@@ -273,6 +276,7 @@ impl Serialize for ConnectsCustomEvent {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for ConnectsCustomEvent {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ConnectsCustomEvent".into()
@@ -295,6 +299,7 @@ impl JsonSchema for ConnectsCustomEvent {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for ConnectsMessage {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ConnectsMessage".into()
@@ -406,9 +411,10 @@ wire_object! {
 }
 
 /// The result the custom-integration library resolves a request to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "ConnectsResult")]
+#[cfg_attr(feature = "schema", schemars(rename = "ConnectsResult"))]
 pub struct ConnectsResult {
     /// Whether it succeeded.
     pub success: bool,

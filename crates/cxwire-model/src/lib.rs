@@ -6,6 +6,7 @@ mod secret;
 
 pub mod connects;
 pub mod http;
+#[cfg(feature = "schema")]
 pub mod registry;
 pub mod scapi;
 pub mod widgets;

@@ -94,6 +94,7 @@ macro_rules! open_enum {
             }
         }
 
+        #[cfg(feature = "schema")]
         impl ::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -122,7 +123,8 @@ macro_rules! wire_object {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
+        #[cfg_attr(feature = "schema", derive(::schemars::JsonSchema))]
         pub struct $name {
             $(
                 $(#[$fmeta])*
@@ -257,6 +259,7 @@ pub(crate) use wire_object;
 
 /// The schema of an open enum: any string, with the known values listed for documentation
 /// and code generators (`"A" | "B" | string` in TypeScript).
+#[cfg(feature = "schema")]
 pub(crate) fn open_enum_schema(known: &[&str]) -> schemars::Schema {
     schemars::json_schema!({
         "anyOf": [

@@ -467,7 +467,20 @@ fn build_entries() -> Vec<SchemaEntry> {
     out
 }
 
-/// Finds the entry of a schema id.
+/// Finds the entry of a schema id: what `cxwire validate --kind ID` checks a document against.
+///
+/// ```
+/// use cxwire_model::registry;
+///
+/// let kind = registry::entry("scapi/request/agent.setState").expect("a known schema id");
+/// let ok = kind.decode(r#"{"request": "agent.setState", "parameters": ["Ready"], "referenceId": "1"}"#);
+/// assert!(ok.is_ok());
+/// // A known request with a malformed parameter is an error that names its path.
+/// let bad = kind.decode(r#"{"request": "agent.setState", "parameters": [5], "referenceId": "1"}"#);
+/// assert!(bad.unwrap_err().to_string().contains("parameters"));
+/// // The JSON Schema of the same kind, standing alone.
+/// assert_eq!(kind.schema().to_value()["$schema"], "https://json-schema.org/draft/2020-12/schema");
+/// ```
 pub fn entry(id: &str) -> Option<SchemaEntry> {
     all_entries().iter().find(|e| e.id == id).cloned()
 }

@@ -2,12 +2,14 @@
 
 use std::fmt;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A secret (API key, JWT): serialized as the plain string on the wire, shown as `"<redacted>"`
 /// by `Debug` and `Display`, so that logging a request or a configuration cannot leak it.
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(transparent)]
 pub struct SecretString(String);
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,10 +31,11 @@ open_enum! {
 
 /// The `_genesys.widgets.callback` configuration, shared by Callback and CallbackService (and
 /// used by ClickToCallService for its endpoint).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "CallbackConfig")]
+#[cfg_attr(feature = "schema", schemars(rename = "CallbackConfig"))]
 pub struct CallbackConfig {
     /// The `x-api-key` value (v3). Never shown by `Debug`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,15 +123,16 @@ pub struct ScheduleOptions {
 }
 
 /// The options of `CallbackService.schedule`.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
-#[schemars(
+#[cfg_attr(feature = "schema", schemars(
     rename = "ScheduleOptions",
     extend("not" = {
         "required": ["desiredTime", "desiredtime"],
         "properties": { "desiredTime": { "type": "string" }, "desiredtime": { "type": "string" } }
     })
-)]
+))]
 struct ScheduleOptionsWire {
     /// Form field `firstname`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +215,7 @@ impl<'de> Deserialize<'de> for ScheduleOptions {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for ScheduleOptions {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         ScheduleOptionsWire::schema_name()
@@ -243,10 +247,11 @@ impl ScheduleOptions {
 
 /// The options of `CallbackService.availability`. Keys this version does not know are kept in
 /// `extra` (see [`AvailabilityOptions::unknown_keys`]), never dropped.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "AvailabilityOptions")]
+#[cfg_attr(feature = "schema", schemars(rename = "AvailabilityOptions"))]
 pub struct AvailabilityOptions {
     /// Start, ISO 8601 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,10 +294,11 @@ impl AvailabilityOptions {
 }
 
 /// The options of `ClickToCallService.requestNumber`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "RequestNumberOptions")]
+#[cfg_attr(feature = "schema", schemars(rename = "RequestNumberOptions"))]
 pub struct RequestNumberOptions {
     /// The customer's number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -339,9 +345,10 @@ open_enum! {
 }
 
 /// A message published on the bus: subscribers receive `{data: ...}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "BusMessage")]
+#[cfg_attr(feature = "schema", schemars(rename = "BusMessage"))]
 pub struct BusMessage {
     /// The event's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]

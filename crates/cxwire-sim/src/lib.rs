@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod config_error;
 pub mod http;
 pub mod limits;
 pub mod options;
@@ -10,6 +11,7 @@ mod server;
 pub mod testing;
 pub mod workspace;
 
+pub use config_error::ConfigError;
 pub use limits::SimLimits;
 pub use outbound::PreviewMode;
 pub use server::{ConnectionInfo, RELAY_PATH, RemoteAction, SimBuilder, SimConfig, SimControl, SimError, Simulator};

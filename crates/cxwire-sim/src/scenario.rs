@@ -144,10 +144,10 @@ impl Scenario {
     /// Parses a scenario file.
     ///
     /// # Errors
-    /// Not JSON, or not a scenario (the message names the path).
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| format!("at {}: {}", e.path(), e.inner()))
+    /// [`ConfigError`](crate::ConfigError) when the text is not JSON or not a scenario, with the
+    /// JSON path of the fault.
+    pub fn from_json(text: &str) -> Result<Self, crate::ConfigError> {
+        crate::ConfigError::parse(text)
     }
 }
 

@@ -103,10 +103,10 @@ impl SimConfig {
     /// Reads a configuration file.
     ///
     /// # Errors
-    /// Not JSON, or not a configuration: the message names the path of the fault.
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| format!("at {}: {}", e.path(), e.inner()))
+    /// [`ConfigError`](crate::ConfigError) when the text is not JSON or not a configuration,
+    /// with the JSON path of the fault.
+    pub fn from_json(text: &str) -> Result<Self, crate::ConfigError> {
+        crate::ConfigError::parse(text)
     }
 }
 
@@ -426,8 +426,13 @@ impl Simulator {
                         }
                     },
                 };
+                let agent = names.get(desk).and_then(|n| n.first()).map_or("", String::as_str);
+                let span = tracing::debug_span!("connection", conn, origin = origin.as_deref().unwrap_or("-"), agent);
                 let peer = Peer { origin, relayed, tab, desk };
-                tokio::spawn(connection(conn, frames, peer, input.clone(), limits.clone()));
+                tokio::spawn(tracing::Instrument::instrument(
+                    connection(conn, frames, peer, input.clone(), limits.clone()),
+                    span,
+                ));
             }
         });
         Ok(Self {

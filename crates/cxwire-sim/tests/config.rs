@@ -29,9 +29,13 @@ async fn the_example_configuration_starts_a_simulator_that_uses_it() {
 #[test]
 fn bad_configurations_name_the_fault() {
     let err = SimConfig::from_json(r#"{"desktop": {"agent": {"roles": 5}}}"#).unwrap_err();
-    assert!(err.contains("desktop.agent.roles"), "{err}");
+    assert_eq!(err.path, "desktop.agent.roles", "{err}");
+    assert!(err.to_string().starts_with("at desktop.agent.roles: "), "{err}");
     let err = SimConfig::from_json(r#"{"securty": {}}"#).unwrap_err();
-    assert!(err.contains("securty"), "{err}");
+    assert!(err.message.contains("securty"), "{err}");
     let err = SimConfig::from_json(r#"{"workspacePage": {"webContent": [{"name": "CRM"}]}}"#).unwrap_err();
-    assert!(err.contains("workspacePage.webContent[0]") && err.contains("url"), "{err}");
+    assert_eq!(err.path, "workspacePage.webContent[0]", "{err}");
+    assert!(err.message.contains("url"), "{err}");
+    let err: Box<dyn std::error::Error> = Box::new(SimConfig::from_json("{").unwrap_err());
+    assert!(err.to_string().contains("EOF") && err.to_string().contains("line 1 column 1"), "{err}");
 }

@@ -79,11 +79,16 @@ async fn steps_wait_their_delays() {
 #[test]
 fn bad_scenarios_are_refused_with_their_path() {
     let err = Scenario::from_json(r#"{"steps":[{"afterMs":1,"action":"inboundCall"}]}"#).unwrap_err();
-    assert!(err.contains("steps[0]") && err.contains("ani"), "{err}");
+    assert_eq!(err.path, "steps[0]", "{err}");
+    assert!(err.message.contains("ani") && err.to_string().starts_with("at steps[0]: "), "{err}");
     let err = Scenario::from_json(r#"{"steps":[{"action":"teleport"}]}"#).unwrap_err();
-    assert!(err.contains("teleport"), "{err}");
+    assert!(err.path.starts_with("steps[0]") && err.message.contains("teleport"), "{err}");
     let err =
         Scenario::from_json(r#"{"steps":[{"action":"campaign","campaign":"c","change":"CampaignStarted"}],"extra":1}"#)
             .unwrap_err();
-    assert!(err.contains("extra"), "{err}");
+    assert!(err.to_string().contains("extra"), "{err}");
+    // Not JSON at all: the message gives the line and column, and the error is a std error.
+    let err = Scenario::from_json(r#"{"steps": [}"#).unwrap_err();
+    assert!(err.message.contains("line 1 column 12"), "{err}");
+    let _: &dyn std::error::Error = &err;
 }

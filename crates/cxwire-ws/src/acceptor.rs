@@ -174,7 +174,14 @@ impl Acceptor {
     pub async fn accept(&mut self) -> Option<Accepted> {
         let (frames, peer) = self.listener.incoming.recv().await?;
         tracing::info!(addr = %peer.addr, origin = ?peer.origin, "bridge connected");
-        Some(Accepted { session: Session::new(frames, self.session.clone()), peer })
+        let session = Session::new(frames, self.session.clone());
+        if let Some(origin) = &peer.origin {
+            session.span().record("url", origin.as_str());
+        }
+        if let Some(agent) = peer.query.get("agent") {
+            session.span().record("agent", agent.as_str());
+        }
+        Some(Accepted { session, peer })
     }
 }
 

@@ -131,6 +131,17 @@ impl Connector<Transport> for WsConnector {
 /// Connects to a Service Client endpoint (`ws://` or, with the `tls` feature, `wss://`) with
 /// the default options.
 ///
+/// ```rust,no_run
+/// # async fn run() -> Result<(), cxwire_ws::Error> {
+/// // `cxwire sim` listens here; a bridge acceptor or any Service Client endpoint will do.
+/// let session = cxwire_ws::connect("ws://127.0.0.1:9300/ws").await?;
+/// let agent = session.agent().get().await?;
+/// println!("signed in as {:?}", agent.username);
+/// session.agent().set_state("Ready").await?;
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 /// The first connection fails ([`Error::WebSocket`], [`Error::InvalidUrl`]) or takes longer than
 /// the handshake timeout ([`Error::HandshakeTimeout`], 10 s by default).
@@ -140,6 +151,22 @@ pub async fn connect(url: &str) -> Result<Session, Error> {
 
 /// Connects with options. The first connection must succeed; later disconnections are
 /// retried in the background according to `options.reconnect`.
+///
+/// ```rust,no_run
+/// use std::time::Duration;
+/// use cxwire_ws::{ConnectOptions, ReconnectPolicy, WsSettings};
+///
+/// # async fn run() -> Result<(), cxwire_ws::Error> {
+/// let options = ConnectOptions {
+///     reconnect: ReconnectPolicy::never(),
+///     websocket: WsSettings { handshake_timeout: Duration::from_secs(3), ..WsSettings::default() },
+///     ..ConnectOptions::default()
+/// };
+/// let session = cxwire_ws::connect_with("ws://127.0.0.1:9300/ws", options).await?;
+/// # drop(session);
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 /// The first connection fails.
@@ -156,7 +183,10 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Session,
         policy: options.reconnect,
         seed,
     };
-    Ok(Session::with_connector(first, connector, options.session))
+    let session = Session::with_connector(first, connector, options.session);
+    // Without the query string, which may carry a token.
+    session.span().record("url", url.split(['?', '#']).next().unwrap_or(url));
+    Ok(session)
 }
 
 #[cfg(test)]

@@ -82,9 +82,16 @@ pub enum Error {
         /// The timeout that elapsed.
         timeout: Duration,
     },
-    /// The WebSocket could not be opened or failed.
-    #[error("WebSocket: {0}")]
-    WebSocket(String),
+    /// The WebSocket could not be opened or failed; `source` is the underlying error when there
+    /// is one (e.g. the WebSocket library's, or the encoder's).
+    #[error("WebSocket: {message}")]
+    WebSocket {
+        /// What went wrong.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// An I/O error (binding, accepting).
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -98,8 +105,20 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// [`Error::WebSocket`] without an underlying error.
+    pub(crate) fn websocket(message: impl Into<String>) -> Self {
+        Self::WebSocket { message: message.into(), source: None }
+    }
+
+    /// [`Error::WebSocket`] that keeps `source` (its text is the message).
+    pub(crate) fn websocket_source(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::WebSocket { message: source.to_string(), source: Some(Box::new(source)) }
+    }
+}
+
 impl From<tokio_tungstenite::tungstenite::Error> for Error {
     fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
-        Self::WebSocket(e.to_string())
+        Self::websocket_source(e)
     }
 }

@@ -23,6 +23,7 @@ use cxwire_model::scapi::{
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tracing::Instrument as _;
 
 use crate::transport::{DEFAULT_MAX_FRAME, FrameTransport};
 use crate::{Error, Topic};
@@ -166,10 +167,33 @@ struct Inner {
     /// `userAgent` as a JSON string, escaped once.
     user_agent_json: String,
     config: SessionConfig,
+    /// The `session` span (`url`, `agent` recorded when known): the driver runs in it and each
+    /// call's span is its child.
+    span: tracing::Span,
 }
 
 /// A typed Service Client session. Cloning is cheap; the connection closes when the last clone
 /// (and the last subscription) is dropped, or on [`Session::close`].
+///
+/// One method per request, by namespace (`session.voice().answer(..)`), or any typed request
+/// with [`Session::call`]; each failure is a typed [`Error`]:
+///
+/// ```rust,no_run
+/// use cxwire_ws::Error;
+/// use cxwire_ws::model::scapi::AgentGetState;
+///
+/// # async fn run(session: cxwire_ws::Session) -> Result<(), Error> {
+/// match session.agent().set_state("Ready").await {
+///     Ok(()) => {}
+///     Err(Error::Rejected { message, .. }) => eprintln!("the Workspace said no: {message:?}"),
+///     Err(Error::RateLimited { quarantine, .. }) => eprintln!("quarantined for {quarantine:?} s"),
+///     Err(other) => return Err(other),
+/// }
+/// let state = session.call(AgentGetState {}).await?;
+/// println!("{state:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<Inner>,
@@ -219,7 +243,8 @@ impl Session {
             next_internal_id: u64::MAX / 2,
             deadlines: BTreeSet::new(),
         };
-        tokio::spawn(driver.run(transport, connector));
+        let span = tracing::debug_span!("session", url = tracing::field::Empty, agent = tracing::field::Empty);
+        tokio::spawn(driver.run(transport, connector).instrument(span.clone()));
         Self {
             inner: Arc::new(Inner {
                 commands,
@@ -231,8 +256,14 @@ impl Session {
                 current,
                 user_agent_json: serde_json::Value::from(config.user_agent.as_str()).to_string(),
                 config,
+                span,
             }),
         }
+    }
+
+    /// The session's `tracing` span (to record `url` and `agent` once known).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.inner.span
     }
 
     /// The session's settings.
@@ -275,7 +306,7 @@ impl Session {
     ) -> Result<R::Response, Error> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let text = encode_request(&request, id, &self.inner.user_agent_json, self.frame_id())
-            .map_err(|e| Error::WebSocket(e.to_string()))?;
+            .map_err(Error::websocket_source)?;
         let answer = self.roundtrip(R::NAME, id, text, timeout).await?;
         match decode_answer::<R>(&answer) {
             Ok(AnswerOutcome::Data(data)) => Ok(data),
@@ -303,7 +334,7 @@ impl Session {
                 extra: BTreeMap::new(),
             },
         };
-        let text = serde_json::to_string(&frame).map_err(|e| Error::WebSocket(e.to_string()))?;
+        let text = serde_json::to_string(&frame).map_err(Error::websocket_source)?;
         let raw = self.roundtrip(&name, id, text, timeout.unwrap_or(self.inner.config.call_timeout)).await?;
         // The driver routes only answers to calls, so anything else is undecodable as one.
         let answer = match WorkspaceMessage::decode(&raw) {
@@ -328,7 +359,14 @@ impl Session {
         self.call_request(Request::Raw(RawRequest::new(name, parameters)), None).await
     }
 
+    /// One call in its `call` span (request name and referenceId only, never the parameters).
+    /// The span costs nothing when the level is disabled: its fields are a `&str` and a `u64`.
     async fn roundtrip(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
+        let span = tracing::debug_span!(parent: &self.inner.span, "call", request = name, reference_id = id);
+        self.roundtrip_in_span(name, id, text, timeout).instrument(span).await
+    }
+
+    async fn roundtrip_in_span(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
         let limit = self.inner.config.max_frame;
         if text.len() > limit {
             return Err(Error::FrameTooLarge { size: text.len(), limit });
@@ -431,7 +469,7 @@ impl Session {
         let text = serde_json::to_string(
             &serde_json::json!({ crate::bridge::CONNECTS_FRAME_KEY: "connects", "detail": message }),
         )
-        .map_err(|e| Error::WebSocket(e.to_string()))?;
+        .map_err(Error::websocket_source)?;
         self.inner.commands.send(Command::Send { text }).await.map_err(|_| Error::Disconnected)
     }
 
@@ -476,6 +514,30 @@ pub(crate) fn encode_request<R: ServiceRequest>(
 }
 
 /// A stream of the events of some topics. Dropping it unsubscribes.
+///
+/// A subscriber that falls behind gets [`SubscriptionItem::Lagged`] with the number of events
+/// it missed, and the stream goes on: handle it rather than ending the loop.
+///
+/// ```rust,no_run
+/// use cxwire_ws::{SubscriptionItem, Topic};
+/// use cxwire_ws::model::scapi::Event;
+///
+/// # async fn run(session: cxwire_ws::Session) -> Result<(), cxwire_ws::Error> {
+/// let mut events = session.subscribe([Topic::Interaction]).await?;
+/// while let Some(item) = events.recv().await {
+///     match item {
+///         SubscriptionItem::Event(frame) => {
+///             if let Event::Interaction(e) = &frame.event {
+///                 println!("{:?}", e.event_type);
+///             }
+///         }
+///         SubscriptionItem::Lagged(missed) => eprintln!("missed {missed} events; resynchronise"),
+///     }
+/// }
+/// // `None`: the session has ended.
+/// # Ok(())
+/// # }
+/// ```
 pub struct Subscription {
     id: u64,
     topics: Vec<String>,

@@ -193,7 +193,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsFrames<S> {
     fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         while self.ping.poll_tick(cx).is_ready() {
             if self.last_seen.elapsed() >= self.idle_timeout {
-                return Err(Error::WebSocket(format!("no traffic from the peer for {:?}", self.idle_timeout)));
+                return Err(Error::websocket(format!("no traffic from the peer for {:?}", self.idle_timeout)));
             }
             self.ping_pending = true;
         }

@@ -207,3 +207,24 @@ async fn the_acceptor_serves_the_bridge_and_yields_sessions_with_origin_and_quer
     assert_eq!(u16::from(close.code), cxwire_ws::CLOSE_MESSAGE_TOO_BIG);
     assert!(close.reason.contains("exceeds the limit of 65536 bytes"), "{}", close.reason);
 }
+
+#[tokio::test]
+async fn a_refused_connection_keeps_the_websocket_error_as_its_source() {
+    // A port nobody listens on: bind one, then free it.
+    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let options = ConnectOptions { reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+    let error = timeout(LIMIT, connect_with(&format!("ws://127.0.0.1:{port}/ws"), options)).await.unwrap().unwrap_err();
+    let Error::WebSocket { message, source } = &error else { panic!("{error:?}") };
+    let source = source.as_deref().expect("the underlying error is kept");
+    assert_eq!(message, &source.to_string());
+    assert!(std::error::Error::source(&error).is_some(), "reachable through std::error::Error::source");
+    // Down the chain is the I/O error of the refused connection.
+    let mut chain: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    let mut refused = false;
+    while let Some(e) = chain {
+        refused |=
+            e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        chain = e.source();
+    }
+    assert!(refused, "{error:?}");
+}

@@ -297,6 +297,7 @@ async fn an_empty_availability_is_no_slots() {
 }
 
 #[tokio::test]
+#[cfg(feature = "phonenumber")]
 async fn country_codes_validate_and_normalise() {
     limit(async {
         let stub = Stub::always(confirmation());
@@ -354,6 +355,7 @@ async fn configuration_errors() {
     };
     let service = CallbackService::new(with_name).unwrap();
     assert_eq!(service.gms_service(), Some("samples"));
+    #[cfg(feature = "phonenumber")]
     assert!(matches!(CallbackService::builder(ok.clone()).default_region("Atlantis").build(), Err(Error::Config(_))));
     assert!(matches!(CallbackService::builder(ok).event_capacity(0).build(), Err(Error::Config(_))));
 }

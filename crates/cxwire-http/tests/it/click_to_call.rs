@@ -159,6 +159,7 @@ fn a_corrupt_file_restores_nothing() {
 }
 
 #[tokio::test]
+#[cfg(feature = "phonenumber")]
 async fn country_codes_apply_to_click_to_call() {
     limit(async {
         let stub = Stub::always(Reply::fixture(200, "gms-v1/request-interaction-response/basic.json"));

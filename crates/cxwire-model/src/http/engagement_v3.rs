@@ -1,5 +1,6 @@
 //! Engagement Callback API v3 (cloud): `{status, data}` envelopes, `x-api-key` on every call.
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +24,10 @@ wire_object! {
 }
 
 /// A v3 answer: `{status, data}`; `data` is absent on errors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "{T}Response")]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Response"))]
 pub struct Response<T> {
     /// The status.
     pub status: Status,
@@ -58,10 +60,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
 }
 
 /// The body of `POST /callbacks/create`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "CreateRequest")]
+#[cfg_attr(feature = "schema", schemars(rename = "CreateRequest"))]
 pub struct CreateRequest {
     /// The callback service (virtual queue).
     pub service_name: String,
@@ -109,9 +112,10 @@ wire_object! {
 }
 
 /// The body of `POST /callbacks/cancel` and `POST /callbacks/retrieve`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "IdRequest")]
+#[cfg_attr(feature = "schema", schemars(rename = "IdRequest"))]
 pub struct IdRequest {
     /// The callback id.
     pub id: String,
@@ -182,7 +186,8 @@ wire_object! {
 }
 
 /// The query of `GET /callbacks/availability/{serviceName}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityQuery {
     /// Start, ISO 8601 UTC.
@@ -203,10 +208,11 @@ pub struct AvailabilityQuery {
 }
 
 /// The body of `POST /call-in/requests/create`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "CallInRequest")]
+#[cfg_attr(feature = "schema", schemars(rename = "CallInRequest"))]
 pub struct CallInRequest {
     /// The group (service) to reach.
     pub group_name: String,

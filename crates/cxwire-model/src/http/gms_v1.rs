@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +15,8 @@ pub type Availability = BTreeMap<String, u32>;
 
 /// The body of `POST .../callback/{service}`: start a callback now, or schedule it when
 /// `_desired_time` is present. Any other key becomes attached data.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 pub struct ScheduleRequest {
     /// The number to call back (required).
     #[serde(rename = "_customer_number")]
@@ -47,7 +49,8 @@ wire_object! {
 }
 
 /// The body of `PUT .../callback/{service}/{id}`: reschedule.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 pub struct RescheduleRequest {
     /// The new time, ISO 8601 UTC.
     #[serde(rename = "_new_desired_time")]
@@ -113,7 +116,8 @@ wire_object! {
 }
 
 /// The query of `GET .../callback/{service}/availability`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 pub struct AvailabilityQuery {
     /// Start, ISO 8601 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +134,8 @@ pub struct AvailabilityQuery {
 }
 
 /// The body of `POST /genesys/1/service/request-interaction` (click to call).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 pub struct RequestInteractionRequest {
     /// The customer's number.
     #[serde(rename = "_customer_number", default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +147,8 @@ pub struct RequestInteractionRequest {
 
 /// A time as GMS may send it: an ISO 8601 string or a number (the unit of
 /// `_expiration_time` is not documented).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum TimeValue {
     /// A number (epoch seconds or milliseconds).

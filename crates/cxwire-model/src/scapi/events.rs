@@ -560,6 +560,7 @@ fn check_outbound(e: &OutboundEvent) -> Result<(), DecodeError> {
 /// as JSON Schema keywords over a topic's payload (applied beside the payload type), so that the
 /// schemas require exactly what the decoder requires. `tests/tests/contract.rs` proves the two agree
 /// on a negative document per rule.
+#[cfg(feature = "schema")]
 pub(crate) fn payload_rules(topic: &str) -> Vec<Value> {
     use serde_json::json;
     fn present(fields: &[&str]) -> Value {

@@ -331,7 +331,8 @@ impl RequestFrame {
 }
 
 /// The topics of a subscription: one string or an array, kept as sent.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Topics {
     /// One topic.

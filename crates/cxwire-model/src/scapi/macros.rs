@@ -138,6 +138,7 @@ macro_rules! service_requests {
                 }
             }
 
+            #[cfg(feature = "schema")]
             impl ::schemars::JsonSchema for $name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     concat!(stringify!($name), "Parameters").into()
@@ -318,6 +319,7 @@ macro_rules! service_requests {
         }
 
         /// One entry per request type, for the schema registry and catalog tests.
+        #[cfg(feature = "schema")]
         pub(crate) const REQUEST_TYPES: &[$crate::registry::RequestType] = &[
             $($crate::registry::RequestType::of::<$name>(),)+
         ];

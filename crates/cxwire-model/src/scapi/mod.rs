@@ -18,5 +18,6 @@ pub use frames::{
 };
 pub use requests::*;
 
+#[cfg(feature = "schema")]
 pub(crate) use events::payload_rules;
 pub(crate) use requests::{check_arity, decode_parameter, decode_response, response_to_data, to_parameter_values};

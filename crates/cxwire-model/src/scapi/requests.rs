@@ -3,6 +3,7 @@
 
 use std::fmt::Debug;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -18,9 +19,24 @@ use super::types::{
 use crate::DecodeError;
 use crate::error::from_str_at;
 
+/// `schemars::JsonSchema` with the `schema` feature (on by default), no requirement without it:
+/// the bound [`ServiceRequest`] puts on requests and their answers.
+#[cfg(feature = "schema")]
+pub trait MaybeJsonSchema: JsonSchema {}
+#[cfg(feature = "schema")]
+impl<T: JsonSchema> MaybeJsonSchema for T {}
+/// `schemars::JsonSchema` with the `schema` feature (on by default), no requirement without it:
+/// the bound [`ServiceRequest`] puts on requests and their answers.
+#[cfg(not(feature = "schema"))]
+pub trait MaybeJsonSchema {}
+#[cfg(not(feature = "schema"))]
+impl<T> MaybeJsonSchema for T {}
+
 /// A request of the Service Client API: ties its wire name, its positional parameters (its serde
 /// form is the `parameters` array) and its typed answer together, so transports stay generic.
-pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + Send + Sync + 'static {
+pub trait ServiceRequest:
+    Serialize + DeserializeOwned + MaybeJsonSchema + Clone + Debug + Send + Sync + 'static
+{
     /// The wire name, e.g. `interaction.setUserData` (`sipEndpoint.*` for the SIP endpoint calls):
     /// the name the published library sends, and the one cxwire sends.
     const NAME: &'static str;
@@ -33,7 +49,7 @@ pub trait ServiceRequest: Serialize + DeserializeOwned + JsonSchema + Clone + De
     /// How many leading parameters are required; the rest are optional.
     const REQUIRED_PARAMETERS: usize;
     /// The typed `data` of a successful answer.
-    type Response: Serialize + DeserializeOwned + JsonSchema + Clone + Debug + PartialEq + Send + Sync + 'static;
+    type Response: Serialize + DeserializeOwned + MaybeJsonSchema + Clone + Debug + PartialEq + Send + Sync + 'static;
 
     /// Whether the frame carries `parameters` (omitted when there are none to send).
     fn has_parameters(&self) -> bool;
@@ -74,6 +90,7 @@ impl<'de> Deserialize<'de> for Done {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for Done {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Done".into()

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -125,7 +126,8 @@ wire_object! {
 }
 
 /// The value of a configuration option: a string, or a list of strings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum OptionValue {
     /// A single value.
@@ -135,9 +137,10 @@ pub enum OptionValue {
 }
 
 /// A configuration section entry (`configuration.Section`): one option's name and value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "Section")]
+#[cfg_attr(feature = "schema", schemars(rename = "Section"))]
 pub struct Section {
     /// The option name.
     pub name: String,
@@ -151,7 +154,8 @@ pub struct Section {
 /// The answer of `configuration.getOption` and `getContextualOption`. The seed documents an
 /// Array of [`Section`] (`{name, value}`) while its examples show a map section -> option ->
 /// value; both are accepted and re-encoded in the form received.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum ConfigurationOptions {
     /// Section name to option name to value, as the seed's examples show.
@@ -238,7 +242,8 @@ object_only!(Section);
 
 /// The options of `configuration.getOption` and `getContextualOption`: one option name (with an
 /// optional trailing `*` wildcard and `Section/` prefix) or several.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum OptionQuery {
     /// One option name or pattern.
@@ -438,7 +443,8 @@ open_enum! {
 
 /// A time of an interaction (`startDate`, `endDate`). The seed gives these fields no type; the
 /// samples show epoch milliseconds. A number or a string is accepted and kept as received.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum InteractionDate {
     /// A number: epoch milliseconds, as in the samples.
@@ -661,6 +667,7 @@ impl<'de> Deserialize<'de> for TargetQuery {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for TargetQuery {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TargetQuery".into()
@@ -699,7 +706,8 @@ impl JsonSchema for TargetQuery {
 }
 
 /// A CSS length as the Workspace accepts it: pixels as a number, or a string such as `"430px"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(untagged)]
 pub enum Length {
     /// Pixels.
@@ -710,10 +718,11 @@ pub enum Length {
 
 /// The parameters of a custom toast (`system.popupToast`, `system.updateToast`). The seed marks
 /// every parameter optional except `title` and `iconUrl`, so those two are required.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "ToastParameters")]
+#[cfg_attr(feature = "schema", schemars(rename = "ToastParameters"))]
 pub struct ToastParameters {
     /// The title.
     pub title: String,
@@ -749,9 +758,10 @@ pub struct ToastParameters {
 object_only!(ToastParameters);
 
 /// The options of `system.openDialog` (must not be null).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(remote = "Self")]
-#[schemars(rename = "DialogOptions")]
+#[cfg_attr(feature = "schema", schemars(rename = "DialogOptions"))]
 pub struct DialogOptions {
     /// The dialog label; may contain `$Agent.FullName$`-style variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -769,12 +779,13 @@ object_only!(DialogOptions);
 /// The parameters of `system.updateViewInApplicationMenuBar`. The seed makes `iconUrl`
 /// mandatory when there is no `label` and `label` mandatory when there is no `iconUrl`: a view
 /// with neither does not decode.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("anyOf" = [
+#[cfg_attr(feature = "schema", schemars(extend("anyOf" = [
     { "required": ["iconUrl"], "properties": { "iconUrl": { "type": "string" } } },
     { "required": ["label"], "properties": { "label": { "type": "string" } } }
-]))]
+])))]
 pub struct ApplicationMenuView {
     /// The view name.
     pub name: String,
@@ -920,6 +931,7 @@ impl<'de> Deserialize<'de> for CallResultCode {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for CallResultCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "CallResultCode".into()
@@ -1064,6 +1076,7 @@ impl Campaigns {
     }
 }
 
+#[cfg(feature = "schema")]
 impl JsonSchema for Campaigns {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Campaigns".into()
@@ -1094,10 +1107,11 @@ impl<'de> Deserialize<'de> for Campaigns {
 }
 
 /// A JWT issued by `auth.getJwtToken`. The token never appears in `Debug` output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[serde(remote = "Self")]
-#[schemars(rename = "JwtToken")]
+#[cfg_attr(feature = "schema", schemars(rename = "JwtToken"))]
 pub struct JwtToken {
     /// The token.
     pub jwt_token: SecretString,

@@ -464,18 +464,7 @@ impl Workspace {
     pub fn remote_hang_up(&mut self, id: &str, step: &mut Step) -> Answer {
         let t = self.interactions.get(id).ok_or_else(|| INTERACTION_NOT_FOUND.to_owned())?;
         match t.wire.media.as_deref() {
-            Some("voice") => self.change(
-                id,
-                &[
-                    InteractionState::Talking,
-                    InteractionState::Held,
-                    InteractionState::Dialing,
-                    InteractionState::Ringing,
-                ],
-                InteractionState::Idle,
-                &[InteractionEventType::Released],
-                step,
-            ),
+            Some("voice") => self.release_call(id, step),
             Some("chat") => {
                 step.events.push(interaction_event(InteractionEventType::Ended, t.wire.media.clone(), &t.wire));
                 Ok(None)
@@ -634,18 +623,7 @@ impl Workspace {
                 &[InteractionEventType::Established],
                 step,
             ),
-            Request::VoiceHangUp(r) => self.change(
-                &r.interaction_id,
-                &[
-                    InteractionState::Talking,
-                    InteractionState::Held,
-                    InteractionState::Dialing,
-                    InteractionState::Ringing,
-                ],
-                InteractionState::Idle,
-                &[InteractionEventType::Released],
-                step,
-            ),
+            Request::VoiceHangUp(r) => self.release_call(&r.interaction_id, step),
             Request::VoiceStartCallRecording(r) => {
                 self.recording(&r.interaction_id, None, RecordingState::Recording, step)
             }
@@ -886,6 +864,17 @@ impl Workspace {
         }
         self.transition(id, to, events, step);
         Ok(None)
+    }
+
+    /// Releases a call in progress (either end hangs up): `RELEASED`, state `IDLE`.
+    fn release_call(&mut self, id: &str, step: &mut Step) -> Answer {
+        self.change(
+            id,
+            &[InteractionState::Talking, InteractionState::Held, InteractionState::Dialing, InteractionState::Ringing],
+            InteractionState::Idle,
+            &[InteractionEventType::Released],
+            step,
+        )
     }
 
     /// Accepts a ringing call (it is then talking) or an open media invitation (accepted).

@@ -541,3 +541,31 @@ mod random_frames {
         drop(sim);
     }
 }
+
+#[tokio::test]
+async fn a_subscriber_that_lets_large_events_pile_up_is_closed_by_the_byte_limit() {
+    // Few frames, many bytes: the byte limit, not the frame limit, closes it.
+    let limits = SimLimits {
+        slow_consumer_frames: 100_000,
+        slow_consumer_bytes: 256 * 1024,
+        write_timeout_ms: 60_000,
+        ..SimLimits::default()
+    };
+    let sim = Simulator::builder().limits(limits).start().await.unwrap();
+    let mut ws = raw(&sim).await;
+    let subscribe = json!({"event": "subscribe", "data": ["interaction"], "referenceId": "s"});
+    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+    assert!(next_json(&mut ws).await["subscriptionId"].is_string());
+    let big: cxwire_model::scapi::types::UserData = [("pad".to_owned(), json!("p".repeat(20_000)))].into();
+    let started = Instant::now();
+    let mut most_frames = 0;
+    loop {
+        let connections = sim.connections().await.unwrap();
+        let Some(c) = connections.first() else { break };
+        most_frames = most_frames.max(c.queued_frames);
+        assert!(c.queued_bytes <= 256 * 1024 + 64 * 1024, "{} bytes queued", c.queued_bytes);
+        assert!(started.elapsed() < LIMIT, "never closed");
+        sim.inject_inbound_call("+14155550123", "5001", big.clone()).await.unwrap();
+    }
+    assert!(most_frames < 1_000, "closed by bytes after {most_frames} frames, far below the frame limit");
+}

@@ -355,3 +355,27 @@ async fn a_bridge_that_never_reads_costs_calls_their_timeout_not_a_hang() {
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     drop(bridge);
 }
+
+#[tokio::test]
+async fn callers_waiting_for_room_in_a_full_command_queue_time_out_too() {
+    // A queue of 2 commands and a bridge that never reads: most callers wait for room in the
+    // queue, and each still returns at its own deadline.
+    let session = cxwire_ws::SessionConfig { command_buffer: 2, ..cxwire_ws::SessionConfig::default() };
+    let config = cxwire_ws::AcceptorConfig { session, ..Default::default() };
+    let mut acceptor = cxwire_ws::Acceptor::bind("127.0.0.1:0", config).await.unwrap();
+    let (bridge, _) = tokio_tungstenite::connect_async(acceptor.ws_url()).await.unwrap();
+    let session = timeout(LIMIT, acceptor.accept()).await.unwrap().unwrap().session;
+    let data: cxwire_ws::model::scapi::types::UserData =
+        [("pad".to_owned(), Value::from("p".repeat(64 * 1024)))].into();
+    let call_timeout = Duration::from_millis(300);
+    let calls = (0..100).map(|n| {
+        let session = session.clone();
+        let data = data.clone();
+        async move { session.interaction().with_timeout(call_timeout).set_user_data(n.to_string(), data).await }
+    });
+    let started = Instant::now();
+    let results = timeout(LIMIT, futures_util::future::join_all(calls)).await.expect("every call returns");
+    assert!(results.iter().all(|r| matches!(r, Err(Error::Timeout { .. }))), "{:?}", results.first());
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    drop(bridge);
+}

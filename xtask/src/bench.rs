@@ -122,6 +122,13 @@ mod tests {
     fn a_report_row_is_never_a_miss_and_a_compared_row_needs_its_target() {
         let report = row(&json!({"what": "w", "cxwire": "c", "baseline": "b", "ratio": 1e9, "op": "report"}));
         assert!(report.is_some_and(|r| r.met()));
+        // Below what `>=` or `<=` would accept either way: still not a miss.
+        let below =
+            row(&json!({"what": "w", "cxwire": "c", "baseline": "b", "ratio": -1.0, "op": "report", "target": 1.0}));
+        assert!(below.is_some_and(|r| r.met()));
+        let above =
+            row(&json!({"what": "w", "cxwire": "c", "baseline": "b", "ratio": 9.0, "op": "report", "target": 1.0}));
+        assert!(above.is_some_and(|r| r.met()));
         let missed =
             row(&json!({"what": "w", "cxwire": "c", "baseline": "b", "ratio": 1.2, "op": "<=", "target": 1.1}));
         assert!(missed.is_some_and(|r| !r.met()));

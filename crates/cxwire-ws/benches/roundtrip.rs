@@ -2,16 +2,17 @@
 //! loopback answering server, in one run:
 //!
 //! - sequential: one call at a time (latency, median);
-//! - pipelined: 64 calls in flight (throughput).
+//! - pipelined: 1 / 8 / 64 / 256 calls in flight (throughput), a scale curve.
 //!
-//! After criterion's report it prints `pipelined throughput cxwire/raw` (target >= 0.8) and
-//! `sequential median latency cxwire/raw` (target <= 1.15).
+//! After criterion's report it prints one `bench-result:` line per point: the sequential
+//! median latency cxwire/raw (target <= 1.10), the 64-in-flight throughput cxwire/raw (target
+//! >= 0.95) and the other in-flight points as informational `report` rows.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use criterion::{Criterion, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use cxwire_ws::{ConnectOptions, ReconnectPolicy, Session, connect_with};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -20,8 +21,11 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio_tungstenite::tungstenite::Message;
 
-const IN_FLIGHT: usize = 64;
-const PIPELINED_CALLS: u64 = 6_400;
+/// The points of the in-flight curve, with the calls one measured iteration makes (about 100
+/// windows each, at least 500 calls).
+const CURVE: &[(usize, u64)] = &[(1, 500), (8, 1_600), (64, 6_400), (256, 25_600)];
+/// The point with a target.
+const TARGET_IN_FLIGHT: usize = 64;
 
 /// The server reads the two ids an answer needs, as a Workspace would.
 #[derive(Deserialize)]
@@ -107,12 +111,12 @@ async fn raw_sequential(ws: &mut RawWs, id: &mut u64) {
     assert_eq!(raw_read(ws).await, *id);
 }
 
-async fn raw_pipelined(ws: &mut RawWs, id: &mut u64, calls: u64) {
+async fn raw_pipelined(ws: &mut RawWs, id: &mut u64, in_flight: usize, calls: u64) {
     let first = *id + 1;
     let last = *id + calls;
     let mut sent = 0u64;
     let mut outstanding = std::collections::BTreeSet::new();
-    while sent < calls.min(IN_FLIGHT as u64) {
+    while sent < calls.min(in_flight as u64) {
         *id += 1;
         sent += 1;
         outstanding.insert(*id);
@@ -134,12 +138,12 @@ async fn raw_pipelined(ws: &mut RawWs, id: &mut u64, calls: u64) {
     }
 }
 
-async fn cxwire_pipelined(session: &Session, calls: u64) {
+async fn cxwire_pipelined(session: &Session, in_flight_max: usize, calls: u64) {
     let mut in_flight = FuturesUnordered::new();
     let mut started = 0u64;
     let mut done = 0u64;
     while done < calls {
-        while started < calls && in_flight.len() < IN_FLIGHT {
+        while started < calls && in_flight.len() < in_flight_max {
             in_flight.push(async { session.system().is_frame_leading().await });
             started += 1;
         }
@@ -179,12 +183,18 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("pipelined64");
-    group.throughput(Throughput::Elements(PIPELINED_CALLS));
-    group.sample_size(20);
-    group.bench_function("raw", |b| b.iter(|| raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, PIPELINED_CALLS))));
-    group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_pipelined(&session, PIPELINED_CALLS))));
-    group.finish();
+    for &(in_flight, calls) in CURVE {
+        let mut group = c.benchmark_group(format!("pipelined{in_flight}"));
+        group.throughput(Throughput::Elements(calls));
+        group.sample_size(20);
+        // An iteration is many calls: the same number of iterations per sample keeps the run short.
+        group.sampling_mode(SamplingMode::Flat);
+        group.bench_function("raw", |b| {
+            b.iter(|| raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, in_flight, calls)))
+        });
+        group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls))));
+        group.finish();
+    }
 }
 
 fn criterion_dir() -> PathBuf {
@@ -222,20 +232,25 @@ fn main() {
             })
         );
     }
-    if let (Some(raw), Some(cx)) = (estimate("pipelined64", "raw", "mean"), estimate("pipelined64", "cxwire", "mean")) {
-        let per_s = |ns: f64| PIPELINED_CALLS as f64 / (ns / 1e9);
+    for &(in_flight, calls) in CURVE {
+        let group = format!("pipelined{in_flight}");
+        let (Some(raw), Some(cx)) = (estimate(&group, "raw", "mean"), estimate(&group, "cxwire", "mean")) else {
+            continue;
+        };
+        let per_s = |ns: f64| calls as f64 / (ns / 1e9);
         println!(
-            "pipelined (64 in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3} (target >= 0.95)",
+            "pipelined ({in_flight} in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3}",
             per_s(raw),
             per_s(cx),
             raw / cx
         );
+        let (op, target) = if in_flight == TARGET_IN_FLIGHT { (">=", Some(0.95)) } else { ("report", None) };
         println!(
             "bench-result: {}",
             serde_json::json!({
-                "what": "64 calls in flight, throughput (cxwire/raw tokio-tungstenite)",
+                "what": format!("{in_flight} calls in flight, throughput (cxwire/raw tokio-tungstenite)"),
                 "cxwire": format!("{:.0}/s", per_s(cx)), "baseline": format!("{:.0}/s", per_s(raw)),
-                "ratio": raw / cx, "op": ">=", "target": 0.95,
+                "ratio": raw / cx, "op": op, "target": target,
             })
         );
     }

@@ -39,6 +39,10 @@ from typing import Any, Iterator
 import jsonschema
 import referencing
 import referencing.exceptions
+
+# One implementation of "where is this error, as JSON pointers": the generated Python bindings'.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bindings" / "python"))
+from cxwire_bindings import error_pointers  # noqa: E402
 from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 from jsonschema.exceptions import SchemaError, best_match
@@ -362,30 +366,6 @@ def main(argv: list[str]) -> int:
     passed += rejected
     print(f"py-schemas: {passed} passed, {failed} failed")
     return 1 if failed else 0
-
-
-def pointer(path: Any) -> str:
-    """The JSON pointer of a jsonschema error path ("" for the root)."""
-    return "".join(
-        "/" + str(p).replace("~", "~0").replace("/", "~1") for p in path
-    )
-
-
-def error_pointers(err: Any, document: Any) -> list[str]:
-    """Where an error is, as JSON pointers. jsonschema reports a property whose
-    subschema is `false` at the object instead of at the property; the
-    forbidden properties present are named here."""
-    base = pointer(err.absolute_path)
-    schema_path = list(err.relative_schema_path)
-    if err.schema is False and schema_path and schema_path[-1] == "properties":
-        parent = document
-        for part in err.absolute_path:
-            parent = parent[part]
-        if isinstance(parent, dict):
-            keys = [k for k, v in parent.items() if v == err.instance]
-            if keys:
-                return [base + pointer([k]) for k in keys]
-    return [base]
 
 
 def check_invalid(

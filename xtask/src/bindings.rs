@@ -319,11 +319,7 @@ impl Gen {
             literals.push("(string & {})".to_owned());
             return format!("({})", literals.join(" | "));
         } else if let Some(t) = o.get("type") {
-            let types: Vec<&str> = match t {
-                Value::String(s) => vec![s.as_str()],
-                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
+            let types = schema_types(t);
             let each: Vec<String> = types
                 .iter()
                 .map(|t| match *t {
@@ -530,11 +526,7 @@ impl Gen {
             return format!("Literal[{}] | str", known.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", "));
         }
         if let Some(t) = o.get("type") {
-            let types: Vec<&str> = match t {
-                Value::String(s) => vec![s.as_str()],
-                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
+            let types = schema_types(t);
             let each: Vec<String> = types
                 .iter()
                 .map(|t| match *t {
@@ -601,7 +593,8 @@ from importlib import resources
 from typing import Any, Literal, NotRequired, Required, TypeAlias, TypedDict
 
 __all__ = ["InvalidDocument", "parse", "parse_request", "parse_answer", "parse_event",
-           "parse_client_frame", "parse_server_frame", "KINDS", "REQUEST_NAMES", "schema_uri"]
+           "parse_client_frame", "parse_server_frame", "KINDS", "REQUEST_NAMES", "schema_uri",
+           "json_pointer", "error_pointers"]
 
 SCHEMA_BASE_URI = "https://cxwire.invalid/schemas/"
 
@@ -643,13 +636,15 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(resource.contents, registry=_registry())
 
 
-def _pointer(path: Any) -> str:
+def json_pointer(path: Any) -> str:
+    """The JSON pointer of a jsonschema error path ("" for the root)."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def _pointers(err: Any, document: Any) -> list[str]:
-    # jsonschema reports a present property whose schema is `false` at its object: name it.
-    base = _pointer(err.absolute_path)
+def error_pointers(err: Any, document: Any) -> list[str]:
+    """Where a jsonschema error is, as JSON pointers. jsonschema reports a present property
+    whose schema is `false` at its object: the property is named here."""
+    base = json_pointer(err.absolute_path)
     schema_path = list(err.relative_schema_path)
     if err.schema is False and schema_path and schema_path[-1] == "properties":
         parent = document
@@ -658,7 +653,7 @@ def _pointers(err: Any, document: Any) -> list[str]:
         if isinstance(parent, dict):
             keys = [k for k, v in parent.items() if v == err.instance]
             if keys:
-                return [base + _pointer([k]) for k in keys]
+                return [base + json_pointer([k]) for k in keys]
     return [base]
 
 
@@ -673,7 +668,7 @@ def parse(kind: str, document: Any) -> Any:
     if isinstance(document, (str, bytes)):
         document = json.loads(document)
     errors = sorted(
-        (p, e.message) for e in _validator(kind).iter_errors(document) for p in _pointers(e, document)
+        (p, e.message) for e in _validator(kind).iter_errors(document) for p in error_pointers(e, document)
     )
     if errors:
         raise InvalidDocument(kind, errors)
@@ -704,3 +699,12 @@ def parse_server_frame(document: Any) -> ServerFrame:
     """Any frame the Workspace sends (`scapi/server-frame`)."""
     return parse("scapi/server-frame", document)
 "#;
+
+/// The JSON types a schema's `type` names (one, or a list).
+fn schema_types(t: &Value) -> Vec<&str> {
+    match t {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -541,11 +541,6 @@ impl Workspace {
         self.toasts.retain(|_, t| t.closes_at.is_none_or(|at| at > now));
     }
 
-    /// The ids of the toasts on screen.
-    pub fn toast_ids(&self) -> Vec<String> {
-        self.toasts.keys().cloned().collect()
-    }
-
     /// The real-time connection changed (system event).
     pub fn realtime_connection(&mut self, state: RealtimeConnectionState, step: &mut Step) {
         step.events.push(Event::System(SystemEvent {

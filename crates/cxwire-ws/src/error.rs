@@ -95,6 +95,13 @@ pub enum Error {
     /// An I/O error (binding, accepting).
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// A request frame handed to [`Session::forward`](crate::Session::forward) cannot be sent:
+    /// not a JSON object naming its `request`, or a request the session keeps to itself.
+    #[error("cannot forward this request frame: {reason}")]
+    InvalidFrame {
+        /// Why.
+        reason: String,
+    },
     /// A URL or address could not be used.
     #[error("invalid URL `{url}`: {reason}")]
     InvalidUrl {

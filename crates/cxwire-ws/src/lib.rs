@@ -2,6 +2,7 @@
 
 mod acceptor;
 pub mod bridge;
+mod caller;
 mod connect;
 mod domain;
 mod error;
@@ -10,6 +11,7 @@ mod session;
 mod transport;
 
 pub use acceptor::{Accepted, AcceptedFrames, AcceptedStream, Acceptor, AcceptorConfig, FrameAcceptor, PeerInfo};
+pub use caller::Caller;
 pub use connect::{ConnectOptions, ReconnectPolicy, connect, connect_with};
 pub use domain::{
     AgentStateChange, AgentStates, CaseId, DialogId, InteractionHandle, InteractionId, InteractionUpdate, Interactions,

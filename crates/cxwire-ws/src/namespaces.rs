@@ -13,7 +13,7 @@ use cxwire_model::scapi::types::{
 use cxwire_model::scapi::{self as m, Done, ServiceRequest};
 use serde_json::Value;
 
-use crate::{Error, Session};
+use crate::{Caller, Session};
 
 impl Session {
     /// The `agent` namespace.
@@ -60,30 +60,32 @@ impl Session {
 
 /// The `agent` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Agent<'s> {
-    session: &'s Session,
+pub struct Agent<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Agent<'s> {
+impl<'s, C: Caller> Agent<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `agent.get`: see [`m::AgentGet`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get(&self) -> Result<AgentInfo, Error> {
+    pub async fn get(&self) -> Result<AgentInfo, C::Error> {
         self.call(m::AgentGet {}).await
     }
 
@@ -91,7 +93,7 @@ impl<'s> Agent<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_state(&self) -> Result<State, Error> {
+    pub async fn get_state(&self) -> Result<State, C::Error> {
         self.call(m::AgentGetState {}).await
     }
 
@@ -99,7 +101,7 @@ impl<'s> Agent<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_state_list(&self) -> Result<Vec<State>, Error> {
+    pub async fn get_state_list(&self) -> Result<Vec<State>, C::Error> {
         self.call(m::AgentGetStateList {}).await
     }
 
@@ -107,37 +109,39 @@ impl<'s> Agent<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_state(&self, state_operation_name: impl Into<String>) -> Result<(), Error> {
+    pub async fn set_state(&self, state_operation_name: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::AgentSetState { state_operation_name: state_operation_name.into() }).await.map(|_: Done| ())
     }
 }
 
 /// The `configuration` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Configuration<'s> {
-    session: &'s Session,
+pub struct Configuration<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Configuration<'s> {
+impl<'s, C: Caller> Configuration<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `configuration.getOption`: see [`m::ConfigurationGetOption`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_option(&self, options: impl Into<OptionQuery>) -> Result<ConfigurationOptions, Error> {
+    pub async fn get_option(&self, options: impl Into<OptionQuery>) -> Result<ConfigurationOptions, C::Error> {
         self.call(m::ConfigurationGetOption { options: options.into() }).await
     }
 
@@ -149,7 +153,7 @@ impl<'s> Configuration<'s> {
         &self,
         options: impl Into<OptionQuery>,
         interaction_id: impl Into<String>,
-    ) -> Result<ConfigurationOptions, Error> {
+    ) -> Result<ConfigurationOptions, C::Error> {
         self.call(m::ConfigurationGetContextualOption {
             options: options.into(),
             interaction_id: interaction_id.into(),
@@ -160,60 +164,64 @@ impl<'s> Configuration<'s> {
 
 /// The `email` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Email<'s> {
-    session: &'s Session,
+pub struct Email<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Email<'s> {
+impl<'s, C: Caller> Email<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `email.create`: see [`m::EmailCreate`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn create(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), Error> {
+    pub async fn create(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), C::Error> {
         self.call(m::EmailCreate { destination: destination.into(), user_data }).await.map(|_: Done| ())
     }
 }
 
 /// The `interaction` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Interaction<'s> {
-    session: &'s Session,
+pub struct Interaction<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Interaction<'s> {
+impl<'s, C: Caller> Interaction<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `interaction.completeConference`: see [`m::InteractionCompleteConference`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn complete_conference(&self, consult_interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn complete_conference(&self, consult_interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionCompleteConference { consult_interaction_id: consult_interaction_id.into() })
             .await
             .map(|_: Done| ())
@@ -223,7 +231,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn complete_transfer(&self, consult_interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn complete_transfer(&self, consult_interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionCompleteTransfer { consult_interaction_id: consult_interaction_id.into() })
             .await
             .map(|_: Done| ())
@@ -239,7 +247,7 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::InteractionConsult { interaction_id: interaction_id.into(), target_query, user_data, extensions })
             .await
             .map(|_: Done| ())
@@ -253,7 +261,7 @@ impl<'s> Interaction<'s> {
         &self,
         interaction_id: impl Into<String>,
         key: impl Into<String>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::InteractionDeleteUserData { interaction_id: interaction_id.into(), key: key.into() })
             .await
             .map(|_: Done| ())
@@ -266,7 +274,7 @@ impl<'s> Interaction<'s> {
     pub async fn get_by_interaction_id(
         &self,
         interaction_id: impl Into<String>,
-    ) -> Result<Option<Box<InteractionInfo>>, Error> {
+    ) -> Result<Option<Box<InteractionInfo>>, C::Error> {
         self.call(m::InteractionGetByInteractionId { interaction_id: interaction_id.into() }).await
     }
 
@@ -274,7 +282,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_interactions(&self) -> Result<Vec<InteractionInfo>, Error> {
+    pub async fn get_interactions(&self) -> Result<Vec<InteractionInfo>, C::Error> {
         self.call(m::InteractionGetInteractions {}).await
     }
 
@@ -282,7 +290,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn select_case_by_case_id(&self, case_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn select_case_by_case_id(&self, case_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionSelectCaseByCaseId { case_id: case_id.into() }).await.map(|_: Done| ())
     }
 
@@ -290,7 +298,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_user_data(&self, interaction_id: impl Into<String>, key_values: UserData) -> Result<(), Error> {
+    pub async fn set_user_data(&self, interaction_id: impl Into<String>, key_values: UserData) -> Result<(), C::Error> {
         self.call(m::InteractionSetUserData { interaction_id: interaction_id.into(), key_values })
             .await
             .map(|_: Done| ())
@@ -300,7 +308,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn markdone(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn markdone(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionMarkdone { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -312,7 +320,7 @@ impl<'s> Interaction<'s> {
         &self,
         interaction_id: impl Into<String>,
         warning_message: impl Into<String>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::InteractionBlockMarkdone {
             interaction_id: interaction_id.into(),
             warning_message: warning_message.into(),
@@ -325,7 +333,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unblock_markdone(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn unblock_markdone(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionUnblockMarkdone { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -339,7 +347,7 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::InteractionSingleStepConference {
             interaction_id: interaction_id.into(),
             target_query,
@@ -360,7 +368,7 @@ impl<'s> Interaction<'s> {
         target_query: TargetQuery,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::InteractionSingleStepTransfer {
             interaction_id: interaction_id.into(),
             target_query,
@@ -375,7 +383,7 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn accept(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn accept(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionAccept { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -383,37 +391,39 @@ impl<'s> Interaction<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn reject(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn reject(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::InteractionReject { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 }
 
 /// The `media` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct MediaNs<'s> {
-    session: &'s Session,
+pub struct MediaNs<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> MediaNs<'s> {
+impl<'s, C: Caller> MediaNs<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `media.getMediaList`: see [`m::MediaGetMediaList`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_media_list(&self) -> Result<Vec<Media>, Error> {
+    pub async fn get_media_list(&self) -> Result<Vec<Media>, C::Error> {
         self.call(m::MediaGetMediaList {}).await
     }
 
@@ -421,7 +431,7 @@ impl<'s> MediaNs<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_media_by_name(&self, name: impl Into<String>) -> Result<Media, Error> {
+    pub async fn get_media_by_name(&self, name: impl Into<String>) -> Result<Media, C::Error> {
         self.call(m::MediaGetMediaByName { name: name.into() }).await
     }
 
@@ -433,7 +443,7 @@ impl<'s> MediaNs<'s> {
         &self,
         name: impl Into<String>,
         state_operation_name: impl Into<String>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::MediaSetState { name: name.into(), state_operation_name: state_operation_name.into() })
             .await
             .map(|_: Done| ())
@@ -442,30 +452,32 @@ impl<'s> MediaNs<'s> {
 
 /// The `system` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct System<'s> {
-    session: &'s Session,
+pub struct System<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> System<'s> {
+impl<'s, C: Caller> System<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `system.amIVisible`: see [`m::SystemAmIVisible`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn am_i_visible(&self) -> Result<bool, Error> {
+    pub async fn am_i_visible(&self) -> Result<bool, C::Error> {
         self.call(m::SystemAmIVisible {}).await
     }
 
@@ -473,7 +485,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn close_dialog(&self, dialog_id: impl Into<String>) -> Result<bool, Error> {
+    pub async fn close_dialog(&self, dialog_id: impl Into<String>) -> Result<bool, C::Error> {
         self.call(m::SystemCloseDialog { dialog_id: dialog_id.into() }).await
     }
 
@@ -481,7 +493,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn close_toast(&self, id: impl Into<String>) -> Result<bool, Error> {
+    pub async fn close_toast(&self, id: impl Into<String>) -> Result<bool, C::Error> {
         self.call(m::SystemCloseToast { id: id.into() }).await
     }
 
@@ -489,7 +501,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn close_view_in_application_menu_bar(&self, name: impl Into<String>) -> Result<bool, Error> {
+    pub async fn close_view_in_application_menu_bar(&self, name: impl Into<String>) -> Result<bool, C::Error> {
         self.call(m::SystemCloseViewInApplicationMenuBar { name: name.into() }).await
     }
 
@@ -497,7 +509,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_allowed_services(&self) -> Result<Vec<String>, Error> {
+    pub async fn get_allowed_services(&self) -> Result<Vec<String>, C::Error> {
         self.call(m::SystemGetAllowedServices {}).await
     }
 
@@ -505,7 +517,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_frame_leading(&self) -> Result<bool, Error> {
+    pub async fn is_frame_leading(&self) -> Result<bool, C::Error> {
         self.call(m::SystemIsFrameLeading {}).await
     }
 
@@ -513,7 +525,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_frame_following(&self) -> Result<bool, Error> {
+    pub async fn is_frame_following(&self) -> Result<bool, C::Error> {
         self.call(m::SystemIsFrameFollowing {}).await
     }
 
@@ -521,7 +533,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_frame_negotiating(&self) -> Result<bool, Error> {
+    pub async fn is_frame_negotiating(&self) -> Result<bool, C::Error> {
         self.call(m::SystemIsFrameNegotiating {}).await
     }
 
@@ -529,7 +541,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_frame_leading_or_negotiating(&self) -> Result<bool, Error> {
+    pub async fn is_frame_leading_or_negotiating(&self) -> Result<bool, C::Error> {
         self.call(m::SystemIsFrameLeadingOrNegotiating {}).await
     }
 
@@ -537,7 +549,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_last_active_frame(&self) -> Result<bool, Error> {
+    pub async fn is_last_active_frame(&self) -> Result<bool, C::Error> {
         self.call(m::SystemIsLastActiveFrame {}).await
     }
 
@@ -545,7 +557,11 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn open_dialog(&self, url: impl Into<String>, options: DialogOptions) -> Result<Option<String>, Error> {
+    pub async fn open_dialog(
+        &self,
+        url: impl Into<String>,
+        options: DialogOptions,
+    ) -> Result<Option<String>, C::Error> {
         self.call(m::SystemOpenDialog { url: url.into(), options }).await
     }
 
@@ -553,7 +569,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn popup_toast(&self, parameters: ToastParameters) -> Result<String, Error> {
+    pub async fn popup_toast(&self, parameters: ToastParameters) -> Result<String, C::Error> {
         self.call(m::SystemPopupToast { parameters }).await
     }
 
@@ -561,7 +577,7 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn trigger_activity(&self) -> Result<(), Error> {
+    pub async fn trigger_activity(&self) -> Result<(), C::Error> {
         self.call(m::SystemTriggerActivity {}).await.map(|_: Done| ())
     }
 
@@ -569,7 +585,10 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn update_view_in_application_menu_bar(&self, parameters: ApplicationMenuView) -> Result<String, Error> {
+    pub async fn update_view_in_application_menu_bar(
+        &self,
+        parameters: ApplicationMenuView,
+    ) -> Result<String, C::Error> {
         self.call(m::SystemUpdateViewInApplicationMenuBar { parameters }).await
     }
 
@@ -577,37 +596,39 @@ impl<'s> System<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn update_toast(&self, id: impl Into<String>, parameters: ToastParameters) -> Result<bool, Error> {
+    pub async fn update_toast(&self, id: impl Into<String>, parameters: ToastParameters) -> Result<bool, C::Error> {
         self.call(m::SystemUpdateToast { id: id.into(), parameters }).await
     }
 }
 
 /// The `voice` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Voice<'s> {
-    session: &'s Session,
+pub struct Voice<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Voice<'s> {
+impl<'s, C: Caller> Voice<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `voice.answer`: see [`m::VoiceAnswer`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn answer(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn answer(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceAnswer { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -615,7 +636,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn dial(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), Error> {
+    pub async fn dial(&self, destination: impl Into<String>, user_data: Option<UserData>) -> Result<(), C::Error> {
         self.call(m::VoiceDial { destination: destination.into(), user_data }).await.map(|_: Done| ())
     }
 
@@ -628,7 +649,7 @@ impl<'s> Voice<'s> {
         destination: impl Into<String>,
         user_data: Option<UserData>,
         extensions: Option<UserData>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::VoiceDialEx { destination: destination.into(), user_data, extensions }).await.map(|_: Done| ())
     }
 
@@ -636,7 +657,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hang_up(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn hang_up(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceHangUp { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -644,7 +665,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hold(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn hold(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceHold { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -652,7 +673,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn resume(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn resume(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceResume { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -660,7 +681,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn pause_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn pause_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoicePauseCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -668,7 +689,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn resume_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn resume_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceResumeCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -676,7 +697,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn start_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn start_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceStartCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -684,7 +705,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn stop_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn stop_call_recording(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::VoiceStopCallRecording { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -692,7 +713,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_microphone_mute(&self) -> Result<bool, Error> {
+    pub async fn is_microphone_mute(&self) -> Result<bool, C::Error> {
         self.call(m::SipEndpointIsMicrophoneMute {}).await
     }
 
@@ -700,7 +721,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn mute_microphone(&self) -> Result<(), Error> {
+    pub async fn mute_microphone(&self) -> Result<(), C::Error> {
         self.call(m::SipEndpointMuteMicrophone {}).await.map(|_: Done| ())
     }
 
@@ -708,7 +729,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unmute_microphone(&self) -> Result<(), Error> {
+    pub async fn unmute_microphone(&self) -> Result<(), C::Error> {
         self.call(m::SipEndpointUnmuteMicrophone {}).await.map(|_: Done| ())
     }
 
@@ -716,7 +737,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn is_speaker_mute(&self) -> Result<bool, Error> {
+    pub async fn is_speaker_mute(&self) -> Result<bool, C::Error> {
         self.call(m::SipEndpointIsSpeakerMute {}).await
     }
 
@@ -724,7 +745,7 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn mute_speaker(&self) -> Result<(), Error> {
+    pub async fn mute_speaker(&self) -> Result<(), C::Error> {
         self.call(m::SipEndpointMuteSpeaker {}).await.map(|_: Done| ())
     }
 
@@ -732,30 +753,32 @@ impl<'s> Voice<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn unmute_speaker(&self) -> Result<(), Error> {
+    pub async fn unmute_speaker(&self) -> Result<(), C::Error> {
         self.call(m::SipEndpointUnmuteSpeaker {}).await.map(|_: Done| ())
     }
 }
 
 /// The `outbound` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Outbound<'s> {
-    session: &'s Session,
+pub struct Outbound<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Outbound<'s> {
+impl<'s, C: Caller> Outbound<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `outbound.getCampaigns`: see [`m::OutboundGetCampaigns`]. The answer's shape is not
@@ -763,7 +786,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_campaigns(&self) -> Result<Campaigns, Error> {
+    pub async fn get_campaigns(&self) -> Result<Campaigns, C::Error> {
         self.call(m::OutboundGetCampaigns {}).await
     }
 
@@ -771,7 +794,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_preview_record(&self, campaign_name: impl Into<String>) -> Result<(), Error> {
+    pub async fn get_preview_record(&self, campaign_name: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::OutboundGetPreviewRecord { campaign_name: campaign_name.into() }).await.map(|_: Done| ())
     }
 
@@ -783,7 +806,7 @@ impl<'s> Outbound<'s> {
         &self,
         interaction_id: impl Into<String>,
         record_handle: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::OutboundCallPreviewRecord { interaction_id: interaction_id.into(), record_handle })
             .await
             .map(|_: Done| ())
@@ -793,7 +816,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn reject_preview_record(&self, interaction_id: Option<String>) -> Result<(), Error> {
+    pub async fn reject_preview_record(&self, interaction_id: Option<String>) -> Result<(), C::Error> {
         self.call(m::OutboundRejectPreviewRecord { interaction_id }).await.map(|_: Done| ())
     }
 
@@ -801,7 +824,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn cancel_preview_record(&self, interaction_id: Option<String>) -> Result<(), Error> {
+    pub async fn cancel_preview_record(&self, interaction_id: Option<String>) -> Result<(), C::Error> {
         self.call(m::OutboundCancelPreviewRecord { interaction_id }).await.map(|_: Done| ())
     }
 
@@ -809,7 +832,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn start_direct_push_preview(&self) -> Result<(), Error> {
+    pub async fn start_direct_push_preview(&self) -> Result<(), C::Error> {
         self.call(m::OutboundStartDirectPushPreview {}).await.map(|_: Done| ())
     }
 
@@ -817,7 +840,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn stop_direct_push_preview(&self) -> Result<(), Error> {
+    pub async fn stop_direct_push_preview(&self) -> Result<(), C::Error> {
         self.call(m::OutboundStopDirectPushPreview {}).await.map(|_: Done| ())
     }
 
@@ -825,7 +848,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_list_of_call_results(&self) -> Result<CallResults, Error> {
+    pub async fn get_list_of_call_results(&self) -> Result<CallResults, C::Error> {
         self.call(m::OutboundGetListOfCallResults {}).await
     }
 
@@ -838,7 +861,7 @@ impl<'s> Outbound<'s> {
         &self,
         interaction_id: impl Into<String>,
         call_result: impl Into<CallResultCode>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::OutboundSetCallResult { interaction_id: interaction_id.into(), call_result: call_result.into() })
             .await
             .map(|_: Done| ())
@@ -848,7 +871,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_call_result(&self, interaction_id: impl Into<String>) -> Result<i64, Error> {
+    pub async fn get_call_result(&self, interaction_id: impl Into<String>) -> Result<i64, C::Error> {
         self.call(m::OutboundGetCallResult { interaction_id: interaction_id.into() }).await
     }
 
@@ -856,7 +879,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn set_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::OutboundSetDoNotCall { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -864,7 +887,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn remove_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn remove_do_not_call(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::OutboundRemoveDoNotCall { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -878,7 +901,7 @@ impl<'s> Outbound<'s> {
         record_handle: i64,
         reschedule_date: impl Into<String>,
         callback_type: CallbackType,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::OutboundRescheduleRecord {
             interaction_id: interaction_id.into(),
             record_handle,
@@ -893,7 +916,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn cancel_reschedule(&self, interaction_id: impl Into<String>) -> Result<(), Error> {
+    pub async fn cancel_reschedule(&self, interaction_id: impl Into<String>) -> Result<(), C::Error> {
         self.call(m::OutboundCancelReschedule { interaction_id: interaction_id.into() }).await.map(|_: Done| ())
     }
 
@@ -901,7 +924,10 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_chained_records(&self, interaction_id: impl Into<String>) -> Result<Vec<ChainedRecords>, Error> {
+    pub async fn get_chained_records(
+        &self,
+        interaction_id: impl Into<String>,
+    ) -> Result<Vec<ChainedRecords>, C::Error> {
         self.call(m::OutboundGetChainedRecords { interaction_id: interaction_id.into() }).await
     }
 
@@ -909,7 +935,7 @@ impl<'s> Outbound<'s> {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_record_fields(&self, interaction_id: impl Into<String>) -> Result<Vec<Field>, Error> {
+    pub async fn get_record_fields(&self, interaction_id: impl Into<String>) -> Result<Vec<Field>, C::Error> {
         self.call(m::OutboundGetRecordFields { interaction_id: interaction_id.into() }).await
     }
 
@@ -921,7 +947,7 @@ impl<'s> Outbound<'s> {
         &self,
         interaction_id: impl Into<String>,
         record_data: UserData,
-    ) -> Result<(), Error> {
+    ) -> Result<(), C::Error> {
         self.call(m::OutboundUpdateRecordFields { interaction_id: interaction_id.into(), record_data })
             .await
             .map(|_: Done| ())
@@ -930,60 +956,64 @@ impl<'s> Outbound<'s> {
 
 /// The `auth` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Auth<'s> {
-    session: &'s Session,
+pub struct Auth<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Auth<'s> {
+impl<'s, C: Caller> Auth<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `auth.getJwtToken`: see [`m::AuthGetJwtToken`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn get_jwt_token(&self) -> Result<JwtToken, Error> {
+    pub async fn get_jwt_token(&self) -> Result<JwtToken, C::Error> {
         self.call(m::AuthGetJwtToken {}).await
     }
 }
 
 /// The `messenger` namespace of a [`Session`].
 #[derive(Clone, Copy, Debug)]
-pub struct Messenger<'s> {
-    session: &'s Session,
+pub struct Messenger<'s, C = Session> {
+    session: &'s C,
     timeout: Option<Duration>,
 }
 
-impl<'s> Messenger<'s> {
+impl<'s, C: Caller> Messenger<'s, C> {
     /// Uses this timeout for the calls made through this value instead of the session's.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self { timeout: Some(timeout), ..self }
     }
 
-    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, Error> {
-        match self.timeout {
-            Some(t) => self.session.call_with_timeout(request, t).await,
-            None => self.session.call(request).await,
-        }
+    /// A namespace of any [`Caller`]: a [`Session`], or a desktop reached another way.
+    pub fn new(caller: &'s C) -> Self {
+        Self { session: caller, timeout: None }
+    }
+
+    async fn call<R: ServiceRequest>(&self, request: R) -> Result<R::Response, C::Error> {
+        self.session.call_typed(request, self.timeout).await
     }
 
     /// `messenger.broadcastMessage`: see [`m::MessengerBroadcastMessage`].
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn broadcast_message(&self, channel: impl Into<String>, message: Value) -> Result<(), Error> {
+    pub async fn broadcast_message(&self, channel: impl Into<String>, message: Value) -> Result<(), C::Error> {
         self.call(m::MessengerBroadcastMessage { channel: channel.into(), message }).await.map(|_: Done| ())
     }
 }

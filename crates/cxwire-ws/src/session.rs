@@ -271,6 +271,11 @@ impl Session {
         &self.inner.config
     }
 
+    /// A fresh `referenceId` for a request frame of this session.
+    pub(crate) fn next_reference_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// The frame id the Workspace assigned, once it has.
     pub fn frame_id(&self) -> Option<u64> {
         self.inner.frame_id.load(Ordering::Acquire).checked_sub(1)
@@ -361,7 +366,13 @@ impl Session {
 
     /// One call in its `call` span (request name and referenceId only, never the parameters).
     /// The span costs nothing when the level is disabled: its fields are a `&str` and a `u64`.
-    async fn roundtrip(&self, name: &str, id: u64, text: String, timeout: Duration) -> Result<String, Error> {
+    pub(crate) async fn roundtrip(
+        &self,
+        name: &str,
+        id: u64,
+        text: String,
+        timeout: Duration,
+    ) -> Result<String, Error> {
         let span = tracing::debug_span!(parent: &self.inner.span, "call", request = name, reference_id = id);
         self.roundtrip_in_span(name, id, text, timeout).instrument(span).await
     }

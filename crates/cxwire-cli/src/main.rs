@@ -22,6 +22,7 @@ macro_rules! out {
 }
 
 mod demo;
+mod gateway;
 mod out;
 mod validate;
 
@@ -88,15 +89,26 @@ enum Command {
         /// A configuration file (JSON): agent, states, options, security options, GMS capacity.
         #[arg(long)]
         config: Option<String>,
+        /// Connect every simulated desktop to this bridge acceptor (a `cxwire gateway` or
+        /// `cxwire bridge` WebSocket URL, e.g. ws://127.0.0.1:7800/ws), as a bridge page in the
+        /// Workspace would; repeatable: the desktops reconnect to the next one when one drops.
+        #[arg(long = "bridge-to", value_name = "WS_URL")]
+        bridge_to: Vec<String>,
     },
-    /// Send one request over WebSocket and print the answer's data.
+    /// Send one request and print the answer's data: over WebSocket (`cxwire call URL REQUEST
+    /// [PARAMS]`), or to an agent's desktop through the NATS gateways (`cxwire call --nats URL
+    /// --agent ID REQUEST [PARAMS]`).
     Call {
-        /// The Service Client WebSocket URL, e.g. ws://127.0.0.1:9300/ws.
-        url: String,
-        /// The request name, e.g. agent.getState.
-        request: String,
-        /// The parameters as a JSON array (or one JSON value).
-        params: Option<String>,
+        /// Without --nats: the Service Client WebSocket URL (e.g. ws://127.0.0.1:9300/ws), the
+        /// request name (e.g. agent.getState) and the parameters as a JSON array (or one JSON
+        /// value). With --nats: the request name and the parameters.
+        #[arg(required = true, num_args = 1..=3, value_name = "[URL] REQUEST [PARAMS]")]
+        args: Vec<String>,
+        /// The agent whose desktop answers (its employeeId, or username), with --nats.
+        #[arg(long, requires = "nats")]
+        agent: Option<String>,
+        #[command(flatten)]
+        nats: gateway::NatsArgs,
         /// Seconds to wait for the answer.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -109,6 +121,9 @@ enum Command {
         #[arg(required = true)]
         topics: Vec<String>,
     },
+    /// Run a gateway instance: bridge-page desktops connect to it, services reach them over
+    /// NATS (--nats), or, without --nats, in the embedded mode that prints presence and events.
+    Gateway(gateway::GatewayArgs),
     /// Run the bridge acceptor and log connected desktops.
     Bridge {
         /// Address to listen on.
@@ -310,11 +325,32 @@ fn report(failure: Failure) -> ExitCode {
 async fn run(command: Command, color: bool) -> Result<(), Failure> {
     match command {
         Command::Demo { json } => demo::run(out::Printer::new(color, json)).await,
-        Command::Sim { listen, http_listen, page_listen, web_content, options, scenario, config } => {
+        Command::Sim { listen, http_listen, page_listen, web_content, options, scenario, config, bridge_to } => {
             let addrs = [listen.as_str(), http_listen.as_str(), page_listen.as_str()];
-            sim(addrs, &web_content, &options, scenario.as_deref(), config.as_deref()).await
+            sim(addrs, &web_content, &options, scenario.as_deref(), config.as_deref(), &bridge_to).await
         }
-        Command::Call { url, request, params, timeout } => call(&url, &request, params.as_deref(), timeout).await,
+        Command::Call { args, agent, nats, timeout } => {
+            let with_nats = nats.nats.is_some();
+            let (url, rest) = match (&nats.nats, agent.as_deref()) {
+                (Some(url), Some(_)) => (url.as_str(), &args[..]),
+                (Some(_), None) => return Err(Failure::usage("--nats needs --agent ID")),
+                (None, _) => (args[0].as_str(), &args[1..]),
+            };
+            let Some(request) = rest.first() else {
+                return Err(Failure::usage("no REQUEST").hint("cxwire call ws://127.0.0.1:9300/ws agent.getState"));
+            };
+            if rest.len() > 2 {
+                return Err(Failure::usage("too many arguments: [URL] REQUEST [PARAMS]"));
+            }
+            let parameters = parameters(rest.get(1).map(String::as_str))?;
+            match agent {
+                Some(agent) if with_nats => {
+                    gateway::call(&nats, url, &agent, request, parameters, Duration::from_secs(timeout)).await
+                }
+                _ => call(url, request, parameters, timeout).await,
+            }
+        }
+        Command::Gateway(args) => gateway::gateway(args).await,
         Command::Listen { url, topics } => listen(&url, topics).await,
         Command::Bridge { listen } => bridge(&listen).await,
         Command::Schema { name, answer, all, json } => schema(name.as_deref(), answer, all, json),
@@ -344,6 +380,7 @@ async fn sim(
     options: &[String],
     scenario: Option<&str>,
     config: Option<&str>,
+    bridge_to: &[String],
 ) -> Result<(), Failure> {
     let scenario = match scenario {
         Some(path) => {
@@ -400,6 +437,17 @@ async fn sim(
     outln!("HTTP control API: {} (POST /action, /scenario; GET /interactions, /connections)", sim.control_url());
     outln!("GMS callback API v1: {}/callback/<service>", sim.gms_base_url());
     outln!("Engagement API v3: {}", sim.engagement_base_url());
+    let _relays: Vec<cxwire_sim::BridgeRelay> = sim
+        .agents()
+        .iter()
+        .filter(|_| !bridge_to.is_empty())
+        .map(|agent| {
+            cxwire_sim::BridgeRelay::start(&sim.ws_url(), agent, bridge_to.to_vec(), cxwire_sim::RelayConfig::default())
+        })
+        .collect();
+    if !bridge_to.is_empty() {
+        outln!("desktops {} connect to {} as bridge pages would", sim.agents().join(", "), bridge_to.join(", "));
+    }
     outln!("press Ctrl-C to stop");
     if let Some(scenario) = scenario {
         outln!("playing the scenario ({} steps)", scenario.steps.len());
@@ -426,8 +474,9 @@ fn connect_options(handshake: Duration) -> ConnectOptions {
     ConnectOptions { reconnect: ReconnectPolicy::never(), websocket, ..ConnectOptions::default() }
 }
 
-async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> Result<(), Failure> {
-    let parameters = match params {
+/// The parameters of `call`: a JSON array, or one JSON value.
+fn parameters(params: Option<&str>) -> Result<Vec<Value>, Failure> {
+    Ok(match params {
         None => Vec::new(),
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Array(items)) => items,
@@ -438,7 +487,10 @@ async fn call(url: &str, request: &str, params: Option<&str>, timeout: u64) -> R
                 );
             }
         },
-    };
+    })
+}
+
+async fn call(url: &str, request: &str, parameters: Vec<Value>, timeout: u64) -> Result<(), Failure> {
     // `--timeout` bounds the whole call: the handshake, then the answer.
     let started = tokio::time::Instant::now();
     let timeout = Duration::from_secs(timeout);

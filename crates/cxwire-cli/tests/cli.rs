@@ -406,13 +406,11 @@ async fn callback_and_click_to_call_against_the_simulator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_runs_with_a_config_file_and_prints_its_urls() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cxwire-sim/config.example.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap()).await.unwrap();
+    // Its output is read to the end (by spawn_cxwire's thread): a reader that hung up after
+    // the first line would end the simulator at its next line (a closed pipe ends `cxwire`).
+    let args = ["sim", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"];
+    let (mut child, lines) = spawn_cxwire(&[&args[..], &["--config", config.to_str().unwrap()]].concat());
+    let first = tokio::task::spawn_blocking(move || lines.recv_timeout(Duration::from_secs(30)).unwrap()).await.unwrap();
     let url = first.rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
     let session = tokio::time::timeout(Duration::from_secs(10), cxwire_ws::connect(&url)).await.unwrap().unwrap();

@@ -410,7 +410,8 @@ async fn sim_runs_with_a_config_file_and_prints_its_urls() {
     // the first line would end the simulator at its next line (a closed pipe ends `cxwire`).
     let args = ["sim", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"];
     let (mut child, lines) = spawn_cxwire(&[&args[..], &["--config", config.to_str().unwrap()]].concat());
-    let first = tokio::task::spawn_blocking(move || lines.recv_timeout(Duration::from_secs(30)).unwrap()).await.unwrap();
+    let first =
+        tokio::task::spawn_blocking(move || lines.recv_timeout(Duration::from_secs(30)).unwrap()).await.unwrap();
     let url = first.rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
     let session = tokio::time::timeout(Duration::from_secs(10), cxwire_ws::connect(&url)).await.unwrap().unwrap();

@@ -14,7 +14,7 @@ use cxwire_ws::{AcceptedFrames, ConnectionState, FrameAcceptor, PeerInfo, Sessio
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
+use tokio::sync::{Notify, Semaphore, broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
@@ -498,19 +498,13 @@ async fn publish_presence(shared: &Shared, nats: &NatsSide, presence: &Presence)
 }
 
 async fn serve_locally(shared: &Shared, agent: &str, desk: &LocalDesktop) -> Ended {
-    let mut events = match desk.session.subscribe(shared.config.topics.clone()).await {
-        Ok(events) => Some(events),
-        Err(e) => {
-            tracing::warn!(error = %e, "the desktop's events cannot be subscribed");
-            None
-        }
-    };
+    let mut events = EventFeed::start(&desk.session, shared.config.topics.clone());
     let mut states = desk.session.connection_states();
     let mut seq = 0_u64;
     loop {
         tokio::select! {
-            item = next_event(&mut events) => match item {
-                Some(SubscriptionItem::Event(frame)) => {
+            item = events.next() => match item {
+                SubscriptionItem::Event(frame) => {
                     seq += 1;
                     shared.published.fetch_add(1, Ordering::Relaxed);
                     let _ = shared.events.send(Arc::new(Published {
@@ -522,8 +516,7 @@ async fn serve_locally(shared: &Shared, agent: &str, desk: &LocalDesktop) -> End
                         frame,
                     }));
                 }
-                Some(SubscriptionItem::Lagged(n)) => lagged(shared, &mut seq, n),
-                None => events = None,
+                SubscriptionItem::Lagged(n) => lagged(shared, &mut seq, n),
             },
             () = desk.taken.notified() => return Ended::TakenOver,
             state = states.recv() => if ended(state) { return Ended::Closed },
@@ -557,13 +550,7 @@ async fn serve_on_nats(
             return Ended::Closed;
         }
     };
-    let mut events = match desk.session.subscribe(shared.config.topics.clone()).await {
-        Ok(events) => Some(events),
-        Err(e) => {
-            tracing::warn!(error = %e, "the desktop's events cannot be subscribed");
-            None
-        }
-    };
+    let mut events = EventFeed::start(&desk.session, shared.config.topics.clone());
     let mut states = desk.session.connection_states();
     let refresh_every = shared.config.registration_ttl / 3;
     let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + refresh_every, refresh_every);
@@ -576,13 +563,12 @@ async fn serve_on_nats(
                 }
                 None => break Ended::Closed,
             },
-            item = next_event(&mut events) => match item {
-                Some(SubscriptionItem::Event(frame)) => {
+            item = events.next() => match item {
+                SubscriptionItem::Event(frame) => {
                     seq += 1;
                     publish_event(shared, nats, agent, desk, seq, frame).await;
                 }
-                Some(SubscriptionItem::Lagged(n)) => lagged(shared, &mut seq, n),
-                None => events = None,
+                SubscriptionItem::Lagged(n) => lagged(shared, &mut seq, n),
             },
             () = desk.taken.notified() => break Ended::TakenOver,
             state = states.recv() => if ended(state) { break Ended::Closed },
@@ -600,10 +586,44 @@ async fn serve_on_nats(
     ended
 }
 
-async fn next_event(events: &mut Option<cxwire_ws::Subscription>) -> Option<SubscriptionItem> {
-    match events {
-        Some(events) => events.recv().await,
-        None => std::future::pending().await,
+/// The events of a desktop, subscribed in the background: calls and takeovers are served
+/// while a slow desktop answers its `subscribe`.
+struct EventFeed {
+    subscribing: Option<oneshot::Receiver<Result<cxwire_ws::Subscription, cxwire_ws::Error>>>,
+    events: Option<cxwire_ws::Subscription>,
+}
+
+impl EventFeed {
+    fn start(session: &Session, topics: Vec<cxwire_ws::Topic>) -> Self {
+        let (tx, rx) = oneshot::channel();
+        let session = session.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(session.subscribe(topics).await);
+        });
+        Self { subscribing: Some(rx), events: None }
+    }
+
+    /// The next event; pending for ever when there are none to come. Cancel safe.
+    async fn next(&mut self) -> SubscriptionItem {
+        loop {
+            if let Some(subscribing) = &mut self.subscribing {
+                let result = subscribing.await;
+                self.subscribing = None;
+                match result {
+                    Ok(Ok(events)) => self.events = Some(events),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "the desktop's events cannot be subscribed"),
+                    Err(_) => {}
+                }
+                continue;
+            }
+            match &mut self.events {
+                Some(events) => match events.recv().await {
+                    Some(item) => return item,
+                    None => self.events = None,
+                },
+                None => return std::future::pending().await,
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream;
 use bytes::Bytes;
 use cxwire_model::scapi::{AnswerOutcome, EventFrame, Failure, RateLimitNotice, ServiceRequest, WorkspaceMessage};
-use cxwire_ws::{Caller, Topic};
+use cxwire_ws::{Caller, SubscriptionItem, Topic};
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
@@ -508,6 +508,28 @@ impl Desktop {
         }
     }
 
+    /// Every interaction of this desktop as a handle with its state, updates and actions, as
+    /// [`Session::interactions`](cxwire_ws::Session::interactions): those already there, then
+    /// each new one. Events lost on the way (a gap in `Cxwire-Seq`, a slow reader) and a move
+    /// to another connection (failover) are repaired by reading the interactions again.
+    ///
+    /// # Errors
+    /// Subscribing to the desktop's events, or the first `interaction.getInteractions`, failed.
+    pub async fn interactions(&self) -> Result<cxwire_ws::Interactions<Self>, Error> {
+        let events = self.client.events([self.agent.as_str()], Vec::<Topic>::new()).await?;
+        cxwire_ws::Interactions::new(self.clone(), desktop_items(events, "interaction")).await
+    }
+
+    /// The agent's state changes, as [`Session::agent_states`](cxwire_ws::Session::agent_states);
+    /// lost events are repaired by reading the current state.
+    ///
+    /// # Errors
+    /// Subscribing to the desktop's events failed.
+    pub async fn agent_states(&self) -> Result<cxwire_ws::AgentStates<Self>, Error> {
+        let events = self.client.events([self.agent.as_str()], Vec::<Topic>::new()).await?;
+        Ok(cxwire_ws::AgentStates::new(self.clone(), desktop_items(events, "agent")))
+    }
+
     /// The `agent` namespace.
     pub fn agent(&self) -> cxwire_ws::Agent<'_, Self> {
         cxwire_ws::Agent::new(self)
@@ -548,6 +570,34 @@ impl Desktop {
     pub fn messenger(&self) -> cxwire_ws::Messenger<'_, Self> {
         cxwire_ws::Messenger::new(self)
     }
+}
+
+/// One desktop's events (all its topics) as subscription items of `topic`: a gap in the
+/// connection's `Cxwire-Seq`, a new connection after the first, or a slow reader's loss reads as
+/// [`SubscriptionItem::Lagged`], so that the domain layer reads the state again.
+fn desktop_items(events: Events, topic: &'static str) -> impl Stream<Item = SubscriptionItem> + Send + 'static {
+    let mut last: Option<(String, u64)> = None;
+    events.flat_map(move |item| {
+        let mut out = Vec::with_capacity(2);
+        match item {
+            Ok(event) => {
+                match &last {
+                    Some((connection, seq)) if *connection == event.connection && event.seq > seq + 1 => {
+                        out.push(SubscriptionItem::Lagged(event.seq - seq - 1));
+                    }
+                    Some((connection, _)) if *connection != event.connection => out.push(SubscriptionItem::Lagged(0)),
+                    _ => {}
+                }
+                last = Some((event.connection.clone(), event.seq));
+                if event.topic == topic {
+                    out.push(SubscriptionItem::Event(event.frame));
+                }
+            }
+            Err(Error::Lagged { missed }) => out.push(SubscriptionItem::Lagged(missed)),
+            Err(e) => tracing::warn!(error = %e, "an event of the desktop was skipped"),
+        }
+        futures_util::stream::iter(out)
+    })
 }
 
 impl Caller for Desktop {
@@ -711,5 +761,59 @@ impl DurableEvent {
             .double_ack()
             .await
             .map_err(|e| Error::Nats { message: format!("acknowledging: {e}"), source: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(topic: &str, connection: &str, seq: u64) -> Result<DesktopEvent, Error> {
+        let text = format!(r#"{{"event":"{topic}","data":{{"eventType":"STATE_CHANGED","mediaState":"READY"}}}}"#);
+        let Ok(WorkspaceMessage::Event(frame)) = WorkspaceMessage::decode(&text) else { panic!("{text}") };
+        Ok(DesktopEvent {
+            agent: "a1".into(),
+            topic: topic.into(),
+            instance: "i".into(),
+            connection: connection.into(),
+            seq,
+            frame: Arc::new(frame),
+        })
+    }
+
+    fn shape(item: &SubscriptionItem) -> String {
+        match item {
+            SubscriptionItem::Event(frame) => format!("event {}", frame.event.topic()),
+            SubscriptionItem::Lagged(n) => format!("lagged {n}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn gaps_new_connections_and_slow_readers_read_as_lagged_and_other_topics_are_left_out() {
+        let items = vec![
+            event("agent", "c1", 1),
+            event("interaction", "c1", 2),
+            event("agent", "c1", 3),
+            event("agent", "c1", 6),
+            event("agent", "c2", 1),
+            Err(Error::Lagged { missed: 4 }),
+            Err(Error::UndecodableEvent { subject: "s".into(), message: "m".into() }),
+            event("agent", "c2", 2),
+        ];
+        let events = Events { inner: Box::pin(futures_util::stream::iter(items)) };
+        let out: Vec<String> = desktop_items(events, "agent").map(|i| shape(&i)).collect().await;
+        assert_eq!(
+            out,
+            [
+                "event agent",
+                "event agent",
+                "lagged 2",
+                "event agent",
+                "lagged 0",
+                "event agent",
+                "lagged 4",
+                "event agent"
+            ]
+        );
     }
 }

@@ -95,6 +95,25 @@ async fn a_service_drives_a_desktop_on_another_instance_with_typed_calls_and_eve
     desktop.voice().answer(&call).await.unwrap();
     desktop.interaction().set_user_data(&call, [("crm".to_owned(), serde_json::json!("42"))].into()).await.unwrap();
 
+    // The domain layer: interactions as handles, the agent's states.
+    let mut interactions = desktop.interactions().await.unwrap();
+    let existing = timeout(LIMIT, interactions.next()).await.unwrap().unwrap();
+    assert_eq!(existing.id().as_str(), call);
+    let second =
+        sim.agent("emp1").unwrap().inject_inbound_call("+14155550124", "5001", Default::default()).await.unwrap();
+    let mut handle = timeout(LIMIT, interactions.next()).await.unwrap().unwrap();
+    assert_eq!(handle.id().as_str(), second);
+    assert_eq!(handle.state(), cxwire_model::scapi::types::InteractionState::Ringing);
+    handle.answer().await.unwrap();
+    while handle.state() != cxwire_model::scapi::types::InteractionState::Talking {
+        timeout(LIMIT, handle.next()).await.unwrap().unwrap();
+    }
+    let mut agent_states = desktop.agent_states().await.unwrap();
+    let ready = states.iter().find(|s| s.state_type.as_ref().is_some_and(|t| t.as_str() == "NOT_READY")).unwrap();
+    desktop.agent().set_state(ready.operation_name.clone().unwrap()).await.unwrap();
+    let change = timeout(LIMIT, agent_states.next()).await.unwrap().unwrap();
+    assert_eq!(change.state.as_str(), "NOT_READY");
+
     // Typed errors: no desktop, a Workspace rejection, a frame the gateway refuses.
     match client.desktop("nobody").agent().get().await {
         Err(Error::NoSuchDesktop { agent }) => assert_eq!(agent, "nobody"),

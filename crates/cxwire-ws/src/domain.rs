@@ -41,9 +41,13 @@ use std::sync::Arc;
 
 use cxwire_model::scapi::types::{Interaction, InteractionState, StateType, TargetQuery, UserData};
 use cxwire_model::scapi::{AgentEventType, Event, EventFrame, InteractionEventType};
+use std::pin::Pin;
+
+use futures_util::stream::Peekable;
+use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use tokio::sync::{mpsc, watch};
 
-use crate::{Error, Session, SubscriptionItem};
+use crate::{Caller, Error, Session, SubscriptionItem};
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
@@ -222,27 +226,39 @@ impl AgentStateChange {
     }
 }
 
-/// The agent's state changes ([`Session::agent_states`]).
-#[derive(Debug)]
-pub struct AgentStates {
-    session: Session,
-    events: crate::Subscription,
+/// The agent's state changes ([`Session::agent_states`], or [`AgentStates::new`] over any
+/// [`Caller`] and its events).
+pub struct AgentStates<C: Caller = Session> {
+    session: C,
+    events: EventStream,
 }
 
-impl AgentStates {
+impl<C: Caller + fmt::Debug> fmt::Debug for AgentStates<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentStates").field("session", &self.session).finish_non_exhaustive()
+    }
+}
+
+impl<C: Caller> AgentStates<C> {
+    /// The state changes of the desktop `caller` reaches, from its `agent` events (a
+    /// [`Subscription`](crate::Subscription), or any stream of [`SubscriptionItem`]s).
+    pub fn new(caller: C, events: impl Stream<Item = SubscriptionItem> + Send + 'static) -> Self {
+        Self { session: caller, events: Box::pin(events) }
+    }
+
     /// The next change. After a lag, the current state is read (`agent.getState`) and reported
     /// as a change without a raw event of its own (`raw` is then a synthesized frame). `None`
     /// once the session has ended.
     pub async fn next(&mut self) -> Option<AgentStateChange> {
         loop {
-            match self.events.recv().await? {
+            match self.events.next().await? {
                 SubscriptionItem::Event(frame) => {
                     if let Some(change) = AgentStateChange::from_frame(&frame) {
                         return Some(change);
                     }
                 }
                 SubscriptionItem::Lagged(_) => {
-                    let Ok(current) = self.session.agent().get_state().await else { continue };
+                    let Ok(current) = crate::Agent::new(&self.session).get_state().await else { continue };
                     let Some(state) = current.state_type.clone() else { continue };
                     let event = cxwire_model::scapi::AgentEvent {
                         event_type: Some(AgentEventType::StateChanged),
@@ -267,7 +283,7 @@ impl Session {
     /// # Errors
     /// The `subscribe` to `agent` failed.
     pub async fn agent_states(&self) -> Result<AgentStates, Error> {
-        Ok(AgentStates { session: self.clone(), events: self.subscribe([Topic::Agent]).await? })
+        Ok(AgentStates::new(self.clone(), self.subscribe([Topic::Agent]).await?))
     }
 }
 
@@ -297,14 +313,14 @@ const NEW_BUFFER: usize = 64;
 /// done, or when the Workspace drops it); events the handle's owner did not read in time are
 /// reported as [`InteractionUpdate::Resynced`], never as an end.
 #[derive(Debug)]
-pub struct InteractionHandle {
+pub struct InteractionHandle<C = Session> {
     id: InteractionId,
-    session: Session,
+    session: C,
     snapshot: watch::Receiver<Arc<Interaction>>,
     updates: mpsc::Receiver<InteractionUpdate>,
 }
 
-impl InteractionHandle {
+impl<C: Caller> InteractionHandle<C> {
     /// The interaction's id.
     pub fn id(&self) -> &InteractionId {
         &self.id
@@ -339,88 +355,88 @@ impl InteractionHandle {
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn answer(&self) -> Result<(), Error> {
-        self.session.voice().answer(&self.id).await
+    pub async fn answer(&self) -> Result<(), C::Error> {
+        crate::Voice::new(&self.session).answer(&self.id).await
     }
 
     /// `voice.hangUp`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hang_up(&self) -> Result<(), Error> {
-        self.session.voice().hang_up(&self.id).await
+    pub async fn hang_up(&self) -> Result<(), C::Error> {
+        crate::Voice::new(&self.session).hang_up(&self.id).await
     }
 
     /// `voice.hold`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn hold(&self) -> Result<(), Error> {
-        self.session.voice().hold(&self.id).await
+    pub async fn hold(&self) -> Result<(), C::Error> {
+        crate::Voice::new(&self.session).hold(&self.id).await
     }
 
     /// `voice.resume`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn resume(&self) -> Result<(), Error> {
-        self.session.voice().resume(&self.id).await
+    pub async fn resume(&self) -> Result<(), C::Error> {
+        crate::Voice::new(&self.session).resume(&self.id).await
     }
 
     /// `interaction.accept` (a chat, an email, a pushed preview record).
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn accept(&self) -> Result<(), Error> {
-        self.session.interaction().accept(&self.id).await
+    pub async fn accept(&self) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).accept(&self.id).await
     }
 
     /// `interaction.reject`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn reject(&self) -> Result<(), Error> {
-        self.session.interaction().reject(&self.id).await
+    pub async fn reject(&self) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).reject(&self.id).await
     }
 
     /// `interaction.setUserData`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn set_user_data(&self, key_values: UserData) -> Result<(), Error> {
-        self.session.interaction().set_user_data(&self.id, key_values).await
+    pub async fn set_user_data(&self, key_values: UserData) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).set_user_data(&self.id, key_values).await
     }
 
     /// `interaction.deleteUserData`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn delete_user_data(&self, key: impl Into<String>) -> Result<(), Error> {
-        self.session.interaction().delete_user_data(&self.id, key).await
+    pub async fn delete_user_data(&self, key: impl Into<String>) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).delete_user_data(&self.id, key).await
     }
 
     /// `interaction.singleStepTransfer` to `target`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn transfer(&self, target: TargetQuery) -> Result<(), Error> {
-        self.session.interaction().single_step_transfer(&self.id, target, None, None).await
+    pub async fn transfer(&self, target: TargetQuery) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).single_step_transfer(&self.id, target, None, None).await
     }
 
     /// `interaction.consult` with `target`.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn consult(&self, target: TargetQuery) -> Result<(), Error> {
-        self.session.interaction().consult(&self.id, target, None, None).await
+    pub async fn consult(&self, target: TargetQuery) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).consult(&self.id, target, None, None).await
     }
 
     /// `interaction.markdone`: afterwards the interaction is removed and the updates end.
     ///
     /// # Errors
     /// As [`Session::call`].
-    pub async fn mark_done(&self) -> Result<(), Error> {
-        self.session.interaction().markdone(&self.id).await
+    pub async fn mark_done(&self) -> Result<(), C::Error> {
+        crate::Interaction::new(&self.session).markdone(&self.id).await
     }
 }
 
@@ -429,49 +445,44 @@ impl InteractionHandle {
 /// after this stream is dropped; the tracking stops once the stream and every handle are gone
 /// (or the session ends).
 #[derive(Debug)]
-pub struct Interactions {
-    new: mpsc::Receiver<InteractionHandle>,
+pub struct Interactions<C = Session> {
+    new: mpsc::Receiver<InteractionHandle<C>>,
 }
 
-impl Interactions {
+impl<C> Interactions<C> {
     /// The next interaction; `None` once the session has ended.
-    pub async fn next(&mut self) -> Option<InteractionHandle> {
+    pub async fn next(&mut self) -> Option<InteractionHandle<C>> {
         self.new.recv().await
     }
 }
 
-/// What the tracker keeps of each interaction.
-struct Tracked {
-    snapshot: watch::Sender<Arc<Interaction>>,
-    updates: mpsc::Sender<InteractionUpdate>,
-    /// Updates the handle missed; reported as one `Resynced` when it has room again.
-    missed: bool,
-}
+/// The events a domain stream reads.
+type EventStream = Pin<Box<dyn Stream<Item = SubscriptionItem> + Send>>;
 
-struct Tracker {
-    session: Session,
-    tracked: BTreeMap<String, Tracked>,
-    new: mpsc::Sender<InteractionHandle>,
-}
-
-impl Session {
-    /// Every interaction of the desktop as a handle with its state, its own updates and its
-    /// actions: first those already there (`interaction.getInteractions`), then each new one.
-    /// A lag in the session's events is repaired by reading the interactions again, never by
-    /// ending the stream.
+impl<C> Interactions<C>
+where
+    C: Caller + Clone + Send + 'static,
+{
+    /// Every interaction of the desktop `caller` reaches, from its `interaction` events (a
+    /// [`Subscription`](crate::Subscription), or any stream of [`SubscriptionItem`]s, where
+    /// [`SubscriptionItem::Lagged`] means events were lost): as [`Session::interactions`].
     ///
     /// # Errors
-    /// The `subscribe` to `interaction` or the first `interaction.getInteractions` failed.
-    pub async fn interactions(&self) -> Result<Interactions, Error> {
-        let mut events = self.subscribe([Topic::Interaction]).await?;
+    /// The first `interaction.getInteractions` failed.
+    pub async fn new(
+        caller: C,
+        events: impl Stream<Item = SubscriptionItem> + Send + 'static,
+    ) -> Result<Self, C::Error> {
+        let events: EventStream = Box::pin(events);
+        let mut events = events.peekable();
         let (new, new_rx) = mpsc::channel(NEW_BUFFER);
-        let mut tracker = Tracker { session: self.clone(), tracked: BTreeMap::new(), new };
-        let existing = self.interaction().get_interactions().await?;
+        let existing = crate::Interaction::new(&caller).get_interactions().await?;
+        let mut tracker = Tracker { session: caller, tracked: BTreeMap::new(), new };
         for interaction in existing {
             tracker.observe(None, Arc::new(interaction)).await;
         }
         tokio::spawn(async move {
-            while let Some(item) = events.recv().await {
+            while let Some(item) = events.next().await {
                 match item {
                     SubscriptionItem::Event(frame) => tracker.event(&frame).await,
                     SubscriptionItem::Lagged(_) => {
@@ -481,7 +492,7 @@ impl Session {
                         for _ in 0..RESYNC_ROUNDS {
                             tracker.drain(&mut events).await;
                             tracker.resync().await;
-                            if events.is_empty() {
+                            if Pin::new(&mut events).peek().now_or_never().is_none() {
                                 break;
                             }
                         }
@@ -498,7 +509,35 @@ impl Session {
     }
 }
 
-impl Tracker {
+/// What the tracker keeps of each interaction.
+struct Tracked {
+    snapshot: watch::Sender<Arc<Interaction>>,
+    updates: mpsc::Sender<InteractionUpdate>,
+    /// Updates the handle missed; reported as one `Resynced` when it has room again.
+    missed: bool,
+}
+
+struct Tracker<C> {
+    session: C,
+    tracked: BTreeMap<String, Tracked>,
+    new: mpsc::Sender<InteractionHandle<C>>,
+}
+
+impl Session {
+    /// Every interaction of the desktop as a handle with its state, its own updates and its
+    /// actions: first those already there (`interaction.getInteractions`), then each new one.
+    /// A lag in the session's events is repaired by reading the interactions again, never by
+    /// ending the stream.
+    ///
+    /// # Errors
+    /// The `subscribe` to `interaction` or the first `interaction.getInteractions` failed.
+    pub async fn interactions(&self) -> Result<Interactions, Error> {
+        let events = self.subscribe([Topic::Interaction]).await?;
+        Interactions::new(self.clone(), events).await
+    }
+}
+
+impl<C: Caller + Clone> Tracker<C> {
     async fn event(&mut self, frame: &EventFrame) {
         let Event::Interaction(e) = &frame.event else { return };
         let (Some(kind), Some(interaction)) = (&e.event_type, &e.interaction) else { return };
@@ -545,8 +584,8 @@ impl Tracker {
     }
 
     /// Applies the events already queued, without waiting.
-    async fn drain(&mut self, events: &mut crate::Subscription) {
-        while let Some(Some(item)) = futures_util::FutureExt::now_or_never(events.recv()) {
+    async fn drain(&mut self, events: &mut Peekable<EventStream>) {
+        while let Some(Some(item)) = events.next().now_or_never() {
             if let SubscriptionItem::Event(frame) = item {
                 self.event(&frame).await;
             }
@@ -556,7 +595,7 @@ impl Tracker {
     /// Events were missed: read every interaction again. Known ones are refreshed, new ones
     /// handed out, and those gone end.
     async fn resync(&mut self) {
-        let Ok(current) = self.session.interaction().get_interactions().await else { return };
+        let Ok(current) = crate::Interaction::new(&self.session).get_interactions().await else { return };
         let present: Vec<String> = current.iter().filter_map(|i| i.interaction_id.clone()).collect();
         self.tracked.retain(|id, _| present.contains(id));
         for interaction in current {

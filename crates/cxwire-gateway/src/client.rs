@@ -301,6 +301,16 @@ impl GatewayClient {
 
 impl NatsClient {
     async fn call(&self, agent: &str, request: &str, payload: Bytes, timeout: Duration) -> Result<String, Error> {
+        // NATS closes a connection that sends more than max_payload: refuse it here instead.
+        let max_payload = self.client.server_info().max_payload;
+        if payload.len() > max_payload {
+            return Err(Error::Refused {
+                agent: agent.to_owned(),
+                request: request.to_owned(),
+                code: ErrorCode::TooLarge,
+                message: format!("the request is {} bytes, over NATS' max_payload of {max_payload}", payload.len()),
+            });
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         if let Ok(mut pending) = self.pending.lock() {

@@ -47,6 +47,15 @@ impl NatsServer {
     /// # Errors
     /// The binary is missing or the server does not come up (its log is in the message).
     pub fn start() -> Result<Self, String> {
+        Self::start_with(&[])
+    }
+
+    /// Starts one with extra command-line options (e.g. `["--auth", "token"]`,
+    /// `["--max_payload", "65536"]`).
+    ///
+    /// # Errors
+    /// As [`NatsServer::start`].
+    pub fn start_with(extra: &[&str]) -> Result<Self, String> {
         let binary = nats_server_binary()?;
         let mut last = String::new();
         for _ in 0..3 {
@@ -64,6 +73,7 @@ impl NatsServer {
             let child = Command::new(&binary)
                 .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
                 .arg(&dir)
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(log)

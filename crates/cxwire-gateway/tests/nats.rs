@@ -184,7 +184,9 @@ async fn hand_desktop(url: String, agent: &'static str, answer_state: bool, seen
     let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let (mut tx, mut rx) = ws.split();
     use tokio_tungstenite::tungstenite::Message;
-    while let Some(Ok(Message::Text(text))) = rx.next().await {
+    while let Some(Ok(message)) = rx.next().await {
+        // Pings and the like are the transport's business.
+        let Message::Text(text) = message else { continue };
         let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
         let _ = seen.try_send(frame["request"].as_str().unwrap_or_default().to_owned());
         let data = match frame["request"].as_str().unwrap_or_default() {

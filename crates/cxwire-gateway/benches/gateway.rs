@@ -87,7 +87,8 @@ fn rss_kib(pid: u32) -> u64 {
 /// of 1/100 s, the value Linux gives user space).
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     (ticks(11) + ticks(12)) as f64 / 100.0
 }
@@ -257,8 +258,12 @@ impl GatewayProcess {
     /// Closes its stdin, and returns the counters it prints as it ends.
     fn stop(mut self) -> Vec<String> {
         drop(self.child.stdin.take());
-        let stats: Vec<String> =
-            self.stdout.lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("stats ").map(str::to_owned)).collect();
+        let stats: Vec<String> = self
+            .stdout
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| l.strip_prefix("stats ").map(str::to_owned))
+            .collect();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "the gateway process failed: {status}");
         stats
@@ -305,6 +310,8 @@ struct Measured {
     call_cpu: Cpu,
     /// The same for a direct call (only the bench process works).
     direct_cpu: Cpu,
+    /// The same for a bridged call (relay and acceptor session, no NATS).
+    bridged_cpu: Cpu,
     kv_updates: usize,
     kv_per_s: f64,
     kv_cpu: Cpu,
@@ -382,7 +389,12 @@ async fn run(quick: bool, nats: &NatsServer, nats_pid: u32, child: &mut GatewayP
     let mut bridged_relays = Vec::with_capacity(BRIDGED);
     let mut bridged = Vec::with_capacity(BRIDGED);
     for agent in agents.iter().take(BRIDGED) {
-        bridged_relays.push(BridgeRelay::start(&sim.ws_url(), agent, vec![acceptor_url.clone()], RelayConfig::default()));
+        bridged_relays.push(BridgeRelay::start(
+            &sim.ws_url(),
+            agent,
+            vec![acceptor_url.clone()],
+            RelayConfig::default(),
+        ));
         let (frames, _) = tokio::time::timeout(LIMIT, acceptor.accept()).await.unwrap().unwrap();
         let session = Session::new(frames, SessionConfig::default());
         assert_eq!(session.agent().get().await.unwrap().employee_id.as_deref(), Some(agent.as_str()));
@@ -434,6 +446,7 @@ async fn run(quick: bool, nats: &NatsServer, nats_pid: u32, child: &mut GatewayP
         .await;
     m.nats_per_s = throughput as f64 / t.elapsed().as_secs_f64();
     m.call_cpu = cpu.per_op(Cpu::now(child.pid(), nats_pid), throughput);
+    let cpu = Cpu::now(child.pid(), nats_pid);
     let t = Instant::now();
     futures_util::stream::iter(0..throughput)
         .for_each_concurrent(IN_FLIGHT, |i| {
@@ -444,6 +457,7 @@ async fn run(quick: bool, nats: &NatsServer, nats_pid: u32, child: &mut GatewayP
         })
         .await;
     m.bridged_per_s = throughput as f64 / t.elapsed().as_secs_f64();
+    m.bridged_cpu = cpu.per_op(Cpu::now(child.pid(), nats_pid), throughput);
     drop(bridged);
     drop(bridged_relays);
 
@@ -619,6 +633,7 @@ fn report(m: &Measured, stats: &[String]) {
     for (what, cpu) in [
         ("call via NATS (64 in flight)", &m.call_cpu),
         ("direct call (64 in flight)", &m.direct_cpu),
+        ("bridged call (64 in flight)", &m.bridged_cpu),
         ("event (setState driven directly)", &m.event_cpu),
     ] {
         println!(

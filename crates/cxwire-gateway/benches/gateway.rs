@@ -16,7 +16,11 @@
 //!   the sequential latency (p50/p99), then each path with 64 calls in flight (throughput). A
 //!   third path, "bridged", is a `Session` on a `FrameAcceptor` in this process, reached through
 //!   the same kind of bridge relay but without NATS (64 desktops): the gateway path minus it is
-//!   the NATS hop alone.
+//!   the NATS hop (client to server to gateway and back, with the gateway's routing).
+//! - CPU: user + system time of the gateway process, the nats-server and this process over the
+//!   64-in-flight phases and the event phase, per call or event.
+//! - The registrations bucket's put rate (64 in flight, keys of the bench's own), to size the
+//!   refreshes.
 //! - Events: `agent.setState` on the direct sessions (256 in flight, agents in turn); every one
 //!   makes one `agent` event, which the desktop's relay carries to its gateway, which publishes
 //!   it; a `GatewayClient::events` stream on all agents counts them. Events per second = events

@@ -23,6 +23,7 @@ const BENCHES: &[(&str, &str, bool)] = &[
     ("cxwire-ws", "fanout", false),
     ("cxwire-http", "schedule", true),
     ("cxwire-sim", "load", false),
+    ("cxwire-gateway", "gateway", false),
 ];
 
 /// The `op` of an informational row.

@@ -108,6 +108,7 @@ impl LocalDesktop {
 
 struct NatsSide {
     client: async_nats::Client,
+    js: jetstream::Context,
     kv: kv::Store,
     /// Publish acknowledgements to await, when events also go to JetStream.
     stream: Option<(jetstream::Context, mpsc::Sender<jetstream::context::PublishAckFuture>)>,
@@ -321,10 +322,10 @@ async fn connect_nats(
                 .map_err(|e| Error::nats(format!("creating the stream {}", subjects.stream()), e))?;
             let (acks, pending) = mpsc::channel(limits.max_pending_acks.max(1));
             tokio::spawn(await_acks(pending, client.clone()));
-            Some((js, acks))
+            Some((js.clone(), acks))
         }
     };
-    Ok(NatsSide { client, kv, stream })
+    Ok(NatsSide { client, js, kv, stream })
 }
 
 /// Opens the KV bucket of registrations, creating its stream first if needed. The stream is
@@ -532,16 +533,7 @@ async fn serve_on_nats(
     presence: &mut Presence,
 ) -> Ended {
     let key = token(agent);
-    let register = |presence: &Presence| Bytes::from(serde_json::to_vec(presence).unwrap_or_default());
-    match nats.kv.put(&key, register(presence)).await {
-        Ok(revision) => {
-            desk.revision.store(revision, Ordering::Release);
-            presence.revision = Some(revision);
-        }
-        Err(e) => tracing::warn!(error = %e, "registration not written; calls are served all the same"),
-    }
-    publish_presence(shared, nats, presence).await;
-    let _ = shared.presence.send(presence.clone());
+    // Calls are served before the desktop is announced: whoever sees the registration can call.
     let queue = format!("{}.gateway", shared.subjects.prefix());
     let mut calls = match nats.client.queue_subscribe(shared.subjects.call(agent), queue).await {
         Ok(calls) => calls,
@@ -550,6 +542,10 @@ async fn serve_on_nats(
             return Ended::Closed;
         }
     };
+    if let Err(e) = nats.client.flush().await {
+        tracing::warn!(error = %e, "the call subscription was not confirmed by the server");
+    }
+    register(shared, nats, &key, desk, presence).await;
     let mut events = EventFeed::start(&desk.session, shared.config.topics.clone());
     let mut states = desk.session.connection_states();
     let refresh_every = shared.config.registration_ttl / 3;
@@ -573,17 +569,76 @@ async fn serve_on_nats(
             () = desk.taken.notified() => break Ended::TakenOver,
             state = states.recv() => if ended(state) { break Ended::Closed },
             _ = refresh.tick() => {
-                let revision = desk.revision.load(Ordering::Acquire);
-                match nats.kv.update(&key, register(presence), revision).await {
-                    Ok(next) => desk.revision.store(next, Ordering::Release),
-                    Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => break Ended::TakenOver,
-                    Err(e) => tracing::warn!(error = %e, "registration not refreshed"),
+                if refresh_registration(shared, nats, &key, desk, presence).await == Refresh::TakenOver {
+                    break Ended::TakenOver;
                 }
             }
         }
     };
     let _ = calls.unsubscribe().await;
     ended
+}
+
+/// Writes the desktop's registration (a new revision) and announces it.
+async fn register(shared: &Shared, nats: &NatsSide, key: &str, desk: &LocalDesktop, presence: &mut Presence) {
+    let value = Bytes::from(serde_json::to_vec(&*presence).unwrap_or_default());
+    match nats.kv.put(key, value).await {
+        Ok(revision) => {
+            desk.revision.store(revision, Ordering::Release);
+            presence.revision = Some(revision);
+        }
+        Err(e) => tracing::warn!(error = %e, "registration not written; calls are served all the same"),
+    }
+    publish_presence(shared, nats, presence).await;
+    let _ = shared.presence.send(presence.clone());
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Refresh {
+    Kept,
+    TakenOver,
+}
+
+/// Keeps the registration alive. Another connection's registration means a takeover; a missing
+/// one (it expired, or a restarted server lost the bucket) is written again, the bucket first
+/// when it is gone, so that the desktop stays.
+async fn refresh_registration(
+    shared: &Shared,
+    nats: &NatsSide,
+    key: &str,
+    desk: &LocalDesktop,
+    presence: &mut Presence,
+) -> Refresh {
+    let value = Bytes::from(serde_json::to_vec(&*presence).unwrap_or_default());
+    let revision = desk.revision.load(Ordering::Acquire);
+    match nats.kv.update(key, value, revision).await {
+        Ok(next) => {
+            desk.revision.store(next, Ordering::Release);
+            return Refresh::Kept;
+        }
+        Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => match nats.kv.entry(key).await {
+            Ok(Some(entry)) if entry.operation == kv::Operation::Put => {
+                let theirs = serde_json::from_slice::<Presence>(&entry.value).ok();
+                if theirs.is_none_or(|p| p.connection != desk.connection) {
+                    return Refresh::TakenOver;
+                }
+            }
+            Ok(_) => tracing::info!("the registration was gone: writing it again"),
+            Err(e) => {
+                tracing::warn!(error = %e, "registration not refreshed");
+                return Refresh::Kept;
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "registration not refreshed: making sure the bucket exists");
+            if let Err(e) = ensure_bucket(&nats.js, &shared.subjects, shared.config.registration_ttl).await {
+                tracing::warn!(error = %e, "the registrations bucket cannot be created");
+                return Refresh::Kept;
+            }
+        }
+    }
+    register(shared, nats, key, desk, presence).await;
+    Refresh::Kept
 }
 
 /// The events of a desktop, subscribed in the background: calls and takeovers are served

@@ -14,6 +14,8 @@ pub struct NatsServer {
     child: Child,
     addr: SocketAddr,
     dir: PathBuf,
+    binary: PathBuf,
+    extra: Vec<String>,
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -57,6 +59,7 @@ impl NatsServer {
     /// As [`NatsServer::start`].
     pub fn start_with(extra: &[&str]) -> Result<Self, String> {
         let binary = nats_server_binary()?;
+        let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
         let mut last = String::new();
         for _ in 0..3 {
             let port = TcpListener::bind("127.0.0.1:0")
@@ -69,23 +72,36 @@ impl NatsServer {
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ));
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let log = std::fs::File::create(dir.join("nats.log")).map_err(|e| e.to_string())?;
-            let child = Command::new(&binary)
-                .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-                .arg(&dir)
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-            let mut server = Self { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), dir };
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let child = spawn(&binary, addr, &dir, &extra)?;
+            let mut server = Self { child, addr, dir, binary: binary.clone(), extra: extra.clone() };
             match server.wait_ready(Duration::from_secs(10)) {
                 Ok(()) => return Ok(server),
                 Err(e) => last = e,
             }
         }
         Err(last)
+    }
+
+    /// Stops the server and starts it again on the same port and directory: what it kept in
+    /// memory (memory-storage streams, such as the gateway's registrations) is gone, its
+    /// file-storage streams are back.
+    ///
+    /// # Errors
+    /// It does not come back (its log is in the message).
+    pub fn restart(&mut self) -> Result<(), String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The port was ours a moment ago; wait (bounded) until the kernel lets it go.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            self.child = spawn(&self.binary, self.addr, &self.dir, &self.extra)?;
+            match self.wait_ready(Duration::from_secs(10)) {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() >= until => return Err(e),
+                Err(_) => {}
+            }
+        }
     }
 
     fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
@@ -110,6 +126,20 @@ impl NatsServer {
     pub fn url(&self) -> String {
         format!("nats://{}", self.addr)
     }
+}
+
+fn spawn(binary: &std::path::Path, addr: SocketAddr, dir: &std::path::Path, extra: &[String]) -> Result<Child, String> {
+    let log =
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("nats.log")).map_err(|e| e.to_string())?;
+    Command::new(binary)
+        .args(["-a", "127.0.0.1", "-p", &addr.port().to_string(), "-js", "-sd"])
+        .arg(dir)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))
 }
 
 impl Drop for NatsServer {

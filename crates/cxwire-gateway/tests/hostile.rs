@@ -206,3 +206,26 @@ async fn credentials_work_and_never_show_in_debug_output_or_errors() {
     assert!(!format!("{:?}", NatsAuth::NKey("SUSEED".into())).contains("SUSEED"));
     drop(gateway);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_nats_server_loses_the_registrations_and_the_desktops_stay() {
+    let mut nats = nats();
+    let config = GatewayConfig { registration_ttl: Duration::from_secs(3), ..config(&nats) };
+    let gateway = Gateway::start("127.0.0.1:0", config).await.unwrap();
+    let sim = Simulator::start("127.0.0.1:0", cxwire_sim::SimConfig::default()).await.unwrap();
+    let agent = sim.agents()[0].clone();
+    let relay = BridgeRelay::start(&sim.ws_url(), &agent, vec![gateway.ws_url()], RelayConfig::default());
+    let client = GatewayClient::connect(&nats.url()).await.unwrap();
+    registered(&client, &agent).await;
+    // The registrations bucket is in memory: a restart empties it.
+    nats.restart().unwrap();
+    registered(&client, &agent).await;
+    let desktop = client.desktop(agent.clone());
+    let until = Instant::now() + LIMIT;
+    while desktop.call_raw("agent.get", vec![]).await.is_err() {
+        assert!(Instant::now() < until, "never answered again");
+    }
+    // The same connection all along: the gateway did not let the desktop go.
+    assert_eq!(relay.connections(), 1);
+    assert_eq!(gateway.agents(), [agent]);
+}

@@ -126,7 +126,7 @@ impl GatewayClient {
     /// [`Error::Config`] for an invalid prefix, [`Error::Nats`] when NATS cannot be reached.
     pub async fn connect_with(config: ClientConfig) -> Result<Self, Error> {
         let subjects = Subjects::new(&config.prefix)?;
-        let client = config.nats.connect("cxwire-gateway client").await?;
+        let client = config.nats.connect("cxwire-gateway client", config.event_buffer).await?;
         let inbox = client.new_inbox();
         let pending = Arc::new(Mutex::new(Pending::default()));
         let sub = |subject: String| {

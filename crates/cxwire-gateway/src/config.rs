@@ -80,7 +80,7 @@ impl NatsConfig {
         }
     }
 
-    pub(crate) async fn connect(&self, name: &str) -> Result<async_nats::Client, Error> {
+    pub(crate) async fn connect(&self, name: &str, subscription_capacity: usize) -> Result<async_nats::Client, Error> {
         let mut options = match &self.auth {
             NatsAuth::None => async_nats::ConnectOptions::new(),
             NatsAuth::UserPassword { user, password } => {
@@ -92,7 +92,11 @@ impl NatsConfig {
                 .await
                 .map_err(|e| Error::Config { message: format!("NATS credentials file {}: {e}", path.display()) })?,
         };
-        options = options.name(name).connection_timeout(self.connect_timeout).require_tls(self.tls.required);
+        options = options
+            .name(name)
+            .connection_timeout(self.connect_timeout)
+            .require_tls(self.tls.required)
+            .subscription_capacity(subscription_capacity.max(1));
         if let Some(ca) = &self.tls.ca_file {
             options = options.add_root_certificates(ca.clone());
         }
@@ -222,8 +226,10 @@ pub struct ClientConfig {
     /// A gateway instance not heard from for this long is taken as lost, and the calls it had
     /// accepted fail with [`Error::DesktopGone`] (default 3 s: three heartbeats).
     pub instance_timeout: Duration,
-    /// Events buffered per event stream before NATS drops them for this slow consumer
-    /// (default 4096; async-nats' subscription capacity).
+    /// Messages buffered per subscription (each event stream, the replies, presence) before
+    /// the client drops them for a slow reader (default 4096). A dropped event shows as a gap
+    /// in [`DesktopEvent::seq`](crate::DesktopEvent::seq); the domain layer reads the state
+    /// again.
     pub event_buffer: usize,
 }
 

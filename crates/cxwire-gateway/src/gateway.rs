@@ -294,7 +294,8 @@ async fn connect_nats(
     config: &GatewayConfig,
     subjects: &Subjects,
 ) -> Result<NatsSide, Error> {
-    let client = nats.connect(&format!("cxwire-gateway {}", config.instance)).await?;
+    // async-nats' default subscription buffer (its channels allocate as they fill).
+    let client = nats.connect(&format!("cxwire-gateway {}", config.instance), 64 * 1024).await?;
     let js = jetstream::new(client.clone());
     let kv = ensure_bucket(&js, subjects, config.registration_ttl).await?;
     let stream = match &config.stream {

@@ -142,6 +142,8 @@ impl Shared {
 pub struct GatewayStats {
     /// Desktops held now.
     pub desktops: usize,
+    /// Calls being forwarded to them now.
+    pub in_flight: usize,
     /// Events published since the start.
     pub published: u64,
     /// Events lost before publication (the gateway's subscription to a desktop lagged; the
@@ -254,8 +256,16 @@ impl Gateway {
 
     /// Counters.
     pub fn stats(&self) -> GatewayStats {
+        let max = self.shared.config.max_in_flight.max(1);
+        let (desktops, in_flight) = self
+            .shared
+            .desktops
+            .lock()
+            .map(|d| (d.len(), d.values().map(|desk| max - desk.in_flight.available_permits()).sum()))
+            .unwrap_or_default();
         GatewayStats {
-            desktops: self.shared.desktops.lock().map(|d| d.len()).unwrap_or_default(),
+            desktops,
+            in_flight,
             published: self.shared.published.load(Ordering::Relaxed),
             missed: self.shared.missed.load(Ordering::Relaxed),
             unacknowledged: self.shared.unacknowledged.load(Ordering::Relaxed),

@@ -92,6 +92,11 @@ async fn a_desktop_that_does_not_answer_gets_timeout_and_past_max_in_flight_over
     for _ in 0..3 {
         timeout(LIMIT, seen.recv()).await.unwrap().unwrap();
     }
+    let until = Instant::now() + LIMIT;
+    while gateway.stats().in_flight != 2 {
+        assert!(Instant::now() < until, "{:?}", gateway.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let started = Instant::now();
     match desktop.clone().with_timeout(Duration::from_secs(30)).call_raw("agent.getState", vec![]).await {
         Err(Error::Refused { code: ErrorCode::Overloaded, .. }) => {}

@@ -155,16 +155,22 @@ struct Subscriber {
     lagged: Arc<AtomicU64>,
 }
 
+/// What the driver and the handles share (one allocation: an idle session pays for it).
+struct Shared {
+    /// The frame id assigned by the Workspace, plus one (0: none yet).
+    frame_id: AtomicU64,
+    /// Set while the driver is not taking commands (see [`Driver::unattend`]): a call queued
+    /// then times itself.
+    unattended: AtomicBool,
+}
+
 struct Inner {
     commands: mpsc::Sender<Command>,
     control: mpsc::UnboundedSender<Control>,
     next_id: AtomicU64,
     next_subscriber: AtomicU64,
-    /// The frame id assigned by the Workspace, plus one (0: none yet).
-    frame_id: Arc<AtomicU64>,
-    /// Set while the driver is not taking commands (see [`Driver::unattend`]): a call queued
-    /// then times itself.
-    unattended: Arc<AtomicBool>,
+    /// What the driver shares with the handles.
+    shared: Arc<Shared>,
     states: broadcast::Sender<ConnectionState>,
     current: watch::Receiver<ConnectionState>,
     /// `userAgent` as a JSON string, escaped once.
@@ -228,16 +234,14 @@ impl Session {
         // idle session pays for them.
         let (states, _) = broadcast::channel(8);
         let (current_tx, current) = watch::channel(ConnectionState::Connected);
-        let frame_id = Arc::new(AtomicU64::new(0));
-        let unattended = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared { frame_id: AtomicU64::new(0), unattended: AtomicBool::new(false) });
         let driver = Driver {
             command_capacity: config.command_buffer.max(1),
-            unattended: Arc::clone(&unattended),
             commands: command_rx,
             control: control_rx,
             states: states.clone(),
             current: current_tx,
-            frame_id: Arc::clone(&frame_id),
+            shared: Arc::clone(&shared),
             max_frame: config.max_frame,
             user_agent: config.user_agent.clone(),
             pending: BTreeMap::new(),
@@ -257,8 +261,7 @@ impl Session {
                 control,
                 next_id: AtomicU64::new(0),
                 next_subscriber: AtomicU64::new(0),
-                frame_id,
-                unattended,
+                shared,
                 states,
                 current,
                 user_agent_json: serde_json::Value::from(config.user_agent.as_str()).to_string(),
@@ -280,7 +283,7 @@ impl Session {
 
     /// The frame id the Workspace assigned, once it has.
     pub fn frame_id(&self) -> Option<u64> {
-        self.inner.frame_id.load(Ordering::Acquire).checked_sub(1)
+        self.inner.shared.frame_id.load(Ordering::Acquire).checked_sub(1)
     }
 
     /// Connection state changes from now on (a session starts [`ConnectionState::Connected`]).
@@ -392,7 +395,7 @@ impl Session {
         // as the driver sets it before it takes the queue) times itself: no timer per call
         // otherwise.
         std::sync::atomic::fence(Ordering::SeqCst);
-        let answer = if self.inner.unattended.load(Ordering::SeqCst) {
+        let answer = if self.inner.shared.unattended.load(Ordering::SeqCst) {
             let Ok(answer) = tokio::time::timeout_at(deadline, answer).await else { return Err(timed_out()) };
             answer
         } else {
@@ -626,12 +629,11 @@ struct Driver {
     commands: mpsc::Receiver<Command>,
     /// The command queue's capacity.
     command_capacity: usize,
-    /// Set while the driver does not take commands; see [`Driver::unattend`].
-    unattended: Arc<AtomicBool>,
+
     control: mpsc::UnboundedReceiver<Control>,
     states: broadcast::Sender<ConnectionState>,
     current: watch::Sender<ConnectionState>,
-    frame_id: Arc<AtomicU64>,
+    shared: Arc<Shared>,
     max_frame: usize,
     user_agent: String,
     pending: BTreeMap<u64, Pending>,
@@ -775,11 +777,11 @@ impl Driver {
         self.next_expiry = None;
         self.server_subscriptions.clear();
         self.covered.clear();
-        self.frame_id.store(0, Ordering::Release);
+        self.shared.frame_id.store(0, Ordering::Release);
     }
 
     async fn serve<T: FrameTransport>(&mut self, transport: &mut T) -> End {
-        self.unattended.store(false, Ordering::SeqCst);
+        self.shared.unattended.store(false, Ordering::SeqCst);
         let mut out: Vec<String> = Vec::new();
         // One timer for every call's deadline; re-armed only when it fires.
         let timer = tokio::time::sleep(Duration::from_secs(3600));
@@ -862,7 +864,7 @@ impl Driver {
         let mut queue = VecDeque::from(std::mem::take(out));
         let mut next = queue.pop_front();
         let result = loop {
-            let blocked_before = self.unattended.load(Ordering::Relaxed);
+            let blocked_before = self.shared.unattended.load(Ordering::Relaxed);
             let mut timer = self.next_expiry.map(|at| Box::pin(tokio::time::sleep_until(at)));
             let step = std::future::poll_fn(|cx| {
                 loop {
@@ -918,7 +920,7 @@ impl Driver {
                 Step::Failed(reason) => break Err(End::Lost(reason)),
             }
         };
-        self.unattended.store(false, Ordering::SeqCst);
+        self.shared.unattended.store(false, Ordering::SeqCst);
         // Keep the buffer's capacity for the next batch.
         let mut buffer = Vec::from(queue);
         buffer.clear();
@@ -933,7 +935,7 @@ impl Driver {
     /// call is either taken here or sees the flag. At most one queue's worth is taken. Returns
     /// true when a command closes the session.
     fn unattend(&mut self, out: &mut Vec<String>) -> bool {
-        self.unattended.store(true, Ordering::SeqCst);
+        self.shared.unattended.store(true, Ordering::SeqCst);
         std::sync::atomic::fence(Ordering::SeqCst);
         for _ in 0..self.command_capacity {
             match self.commands.try_recv() {
@@ -952,7 +954,7 @@ impl Driver {
     /// the queued calls fail with [`Error::Disconnected`]; queued subscriptions are recorded for
     /// the next connection, or refused when the session is closing.
     fn unattend_closing(&mut self, closing: bool) {
-        self.unattended.store(true, Ordering::SeqCst);
+        self.shared.unattended.store(true, Ordering::SeqCst);
         std::sync::atomic::fence(Ordering::SeqCst);
         for _ in 0..self.command_capacity {
             match self.commands.try_recv() {
@@ -1075,7 +1077,7 @@ impl Driver {
             "userAgent": self.user_agent,
             "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
         });
-        if let Some(frame_id) = self.frame_id.load(Ordering::Acquire).checked_sub(1) {
+        if let Some(frame_id) = self.shared.frame_id.load(Ordering::Acquire).checked_sub(1) {
             frame["frameId"] = frame_id.into();
         }
         self.pending.insert(id, Pending::Subscribe { topics, reply, deadline });
@@ -1120,7 +1122,7 @@ impl Driver {
                 "userAgent": self.user_agent,
                 "protocolVersion": cxwire_model::scapi::PROTOCOL_VERSION,
             });
-            if let Some(frame_id) = self.frame_id.load(Ordering::Acquire).checked_sub(1) {
+            if let Some(frame_id) = self.shared.frame_id.load(Ordering::Acquire).checked_sub(1) {
                 frame["frameId"] = frame_id.into();
             }
             out.push(frame.to_string());
@@ -1163,7 +1165,9 @@ impl Driver {
                 }
                 tracing::warn!(error = %e, "dropped an undecodable frame");
             }
-            Ok(WorkspaceMessage::FrameId(f)) => self.frame_id.store(f.frame_id.saturating_add(1), Ordering::Release),
+            Ok(WorkspaceMessage::FrameId(f)) => {
+                self.shared.frame_id.store(f.frame_id.saturating_add(1), Ordering::Release)
+            }
             Ok(WorkspaceMessage::Event(frame)) => self.dispatch(frame),
             Ok(WorkspaceMessage::Answer(answer)) => {
                 let id = answer.reference_id.as_deref().and_then(|r| r.parse::<u64>().ok());

@@ -112,13 +112,17 @@ macro_rules! open_enum {
 /// Decoding is a single streaming pass (no buffering of the whole object, unlike
 /// `#[serde(flatten)]`), so forward compatibility costs almost nothing. A documented field sent
 /// as `null` reads as `None` and the `null` is kept in `extra`, so re-encoding is lossless.
+///
+/// A field declared `Box<T> as boxed` (`T` a wire object) is decoded into its box in place: the
+/// box is allocated first and filled, rather than a large `T` built on the stack and moved
+/// (several times) into it.
 macro_rules! wire_object {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[$fmeta:meta])*
-                $wire:literal => $field:ident : $ty:ty,
+                $wire:literal => $field:ident : $ty:ty $(as $how:ident)?,
             )*
         }
     ) => {
@@ -140,6 +144,14 @@ macro_rules! wire_object {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let mut out = $name::default();
+                <$name as $crate::macros::WireObject>::deserialize_into(d, &mut out)?;
+                Ok(out)
+            }
+        }
+
+        impl $crate::macros::WireObject for $name {
+            fn deserialize_into<'de, D: ::serde::Deserializer<'de>>(d: D, place: &mut Self) -> Result<(), D::Error> {
                 #[allow(non_camel_case_types)]
                 enum __Field {
                     $($field,)*
@@ -163,14 +175,14 @@ macro_rules! wire_object {
                         d.deserialize_identifier(FieldVisitor)
                     }
                 }
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $name;
+                struct V<'p>(&'p mut $name);
+                impl<'de> ::serde::de::Visitor<'de> for V<'_> {
+                    type Value = ();
                     fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                         f.write_str(concat!("an object (", stringify!($name), ")"))
                     }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        let mut out = $name::default();
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                        let out = self.0;
                         while let Some(key) = map.next_key::<__Field>()? {
                             match key {
                                 $(
@@ -178,7 +190,7 @@ macro_rules! wire_object {
                                         if out.$field.is_some() {
                                             return Err(<A::Error as ::serde::de::Error>::duplicate_field($wire));
                                         }
-                                        match map.next_value::<Option<$ty>>()? {
+                                        match $crate::macros::wire_field!(map, $ty $(, $how)?) {
                                             Some(value) => out.$field = Some(value),
                                             // A documented field sent as null reads as None; the
                                             // null is kept so that re-encoding is lossless.
@@ -194,13 +206,75 @@ macro_rules! wire_object {
                                 }
                             }
                         }
-                        Ok(out)
+                        Ok(())
                     }
                 }
-                d.deserialize_map(V)
+                d.deserialize_map(V(place))
             }
         }
     };
+}
+
+/// Reads the value of a [`wire_object!`] field as `Option<$ty>`: by serde, or in place for a
+/// `Box<T> as boxed` field.
+macro_rules! wire_field {
+    ($map:ident, $ty:ty) => {
+        $map.next_value::<Option<$ty>>()?
+    };
+    ($map:ident, $ty:ty, boxed) => {
+        $map.next_value_seed($crate::macros::BoxedSeed::<<$ty as $crate::macros::Boxed>::Inner>::new())?
+    };
+}
+
+/// A [`wire_object!`]: decodable into an existing value.
+pub(crate) trait WireObject: Default {
+    /// Decodes into `place` (a default value), field by field.
+    fn deserialize_into<'de, D: serde::Deserializer<'de>>(d: D, place: &mut Self) -> Result<(), D::Error>;
+}
+
+/// What a `Box<T>` holds, for `wire_field!`.
+pub(crate) trait Boxed {
+    type Inner;
+}
+
+impl<T> Boxed for Box<T> {
+    type Inner = T;
+}
+
+/// Decodes `Option<Box<T>>` of a wire object in place: `null` is `None`, an object is decoded
+/// into a box allocated first.
+pub(crate) struct BoxedSeed<T>(std::marker::PhantomData<T>);
+
+impl<T> BoxedSeed<T> {
+    pub(crate) fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: WireObject> serde::de::DeserializeSeed<'de> for BoxedSeed<T> {
+    type Value = Option<Box<T>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: WireObject> serde::de::Visitor<'de> for V<T> {
+            type Value = Option<Box<T>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("option")
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+                let mut place = Box::<T>::default();
+                T::deserialize_into(d, &mut place)?;
+                Ok(Some(place))
+            }
+        }
+        d.deserialize_option(V(std::marker::PhantomData))
+    }
 }
 
 /// Implements `Serialize` and `Deserialize` for a struct derived with `#[serde(remote = "Self")]`
@@ -255,6 +329,7 @@ where
     d.deserialize_map(Object(what, std::marker::PhantomData))
 }
 pub(crate) use open_enum;
+pub(crate) use wire_field;
 pub(crate) use wire_object;
 
 /// The schema of an open enum: any string, with the known values listed for documentation

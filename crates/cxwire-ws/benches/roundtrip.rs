@@ -7,6 +7,12 @@
 //! After criterion's report it prints one `bench-result:` line per point: the sequential
 //! median latency cxwire/raw (target <= 1.10), the 64-in-flight throughput cxwire/raw (target
 //! >= 0.95) and the other in-flight points as informational `report` rows.
+//!
+//! The in-flight ratios come from an interleaved run after criterion's: rounds of the same
+//! iteration, raw then cxwire (cxwire first every other round), timed side by side. On a shared
+//! machine the load changes within seconds, and criterion times one function for seconds before
+//! the other: its per-function figures are printed too, but a ratio of two of them measured
+//! apart says more about the load than about the client. `CXWIRE_BENCH_QUICK=1` runs shorter.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -158,7 +164,11 @@ fn client_runtime() -> Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime")
 }
 
-fn bench(c: &mut Criterion) {
+/// The in-flight points compared interleaved: `(in_flight, calls, raw ns, cxwire ns)` per
+/// iteration.
+type Interleaved = Vec<(usize, u64, f64, f64)>;
+
+fn bench(c: &mut Criterion) -> Interleaved {
     let addr = start_server();
     let url = format!("ws://{addr}/");
 
@@ -195,6 +205,84 @@ fn bench(c: &mut Criterion) {
         group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls))));
         group.finish();
     }
+
+    // The interleaved comparison of each in-flight point the filter selects.
+    let mut interleaved = Interleaved::new();
+    let Some(filter) = run_filter() else { return interleaved };
+    let budget = std::time::Duration::from_secs(if std::env::var_os("CXWIRE_BENCH_QUICK").is_some() { 2 } else { 6 });
+    for &(in_flight, calls) in CURVE {
+        let group = format!("pipelined{in_flight}");
+        if !filter.is_empty() && !format!("{group}/raw {group}/cxwire").contains(filter.as_str()) {
+            continue;
+        }
+        // Warm both up once, then alternate until the budget is spent (at least 10 rounds).
+        raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, in_flight, calls));
+        cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls));
+        let (mut raw_time, mut cx_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let started = std::time::Instant::now();
+        let mut rounds = 0u32;
+        while rounds < 10 || started.elapsed() < budget {
+            let mut time_raw = || {
+                let t = std::time::Instant::now();
+                raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, in_flight, calls));
+                t.elapsed()
+            };
+            let time_cx = || {
+                let t = std::time::Instant::now();
+                cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls));
+                t.elapsed()
+            };
+            if rounds.is_multiple_of(2) {
+                raw_time += time_raw();
+                cx_time += time_cx();
+            } else {
+                cx_time += time_cx();
+                raw_time += time_raw();
+            }
+            rounds += 1;
+        }
+        let per = |d: std::time::Duration| d.as_nanos() as f64 / f64::from(rounds);
+        interleaved.push((in_flight, calls, per(raw_time), per(cx_time)));
+    }
+    interleaved
+}
+
+/// The filter criterion runs with (`Some("")` for none); `None` when it only profiles or lists.
+fn run_filter() -> Option<String> {
+    /// Criterion's options that take a value.
+    const WITH_VALUE: &[&str] = &[
+        "--warm-up-time",
+        "--measurement-time",
+        "--sample-size",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--save-baseline",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--output-format",
+        "--plotting-backend",
+        "--color",
+        "-c",
+        "-s",
+        "-b",
+        "--format",
+    ];
+    let mut args = std::env::args().skip(1);
+    let mut filter = String::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--profile-time" | "--list" | "--test" => return None,
+            a if WITH_VALUE.contains(&a) => {
+                args.next();
+            }
+            a if a.starts_with('-') => {}
+            a => filter = a.to_owned(),
+        }
+    }
+    Some(filter)
 }
 
 fn criterion_dir() -> PathBuf {
@@ -212,7 +300,7 @@ fn estimate(group: &str, function: &str, stat: &str) -> Option<f64> {
 
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
-    bench(&mut criterion);
+    let interleaved = bench(&mut criterion);
     criterion.final_summary();
     println!();
     if let (Some(raw), Some(cx)) = (estimate("sequential", "raw", "median"), estimate("sequential", "cxwire", "median"))
@@ -232,14 +320,19 @@ fn main() {
             })
         );
     }
-    for &(in_flight, calls) in CURVE {
+    for &(in_flight, calls, raw, cx) in &interleaved {
         let group = format!("pipelined{in_flight}");
-        let (Some(raw), Some(cx)) = (estimate(&group, "raw", "mean"), estimate(&group, "cxwire", "mean")) else {
-            continue;
-        };
         let per_s = |ns: f64| calls as f64 / (ns / 1e9);
+        if let (Some(raw), Some(cx)) = (estimate(&group, "raw", "mean"), estimate(&group, "cxwire", "mean")) {
+            println!(
+                "pipelined ({in_flight} in flight), criterion (each measured apart): raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3}",
+                per_s(raw),
+                per_s(cx),
+                raw / cx
+            );
+        }
         println!(
-            "pipelined ({in_flight} in flight) throughput: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3}",
+            "pipelined ({in_flight} in flight) throughput, interleaved: raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3}",
             per_s(raw),
             per_s(cx),
             raw / cx

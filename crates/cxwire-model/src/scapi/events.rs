@@ -222,7 +222,7 @@ wire_object! {
         /// The media (`voice`, `chat`, ...).
         "media" => media: String,
         /// The interaction, its user data filtered by `user-data.read-allowed`.
-        "interaction" => interaction: Box<Interaction>,
+        "interaction" => interaction: Box<Interaction> as boxed,
         /// The selected case (case events).
         "selectedCaseId" => selected_case_id: String,
         /// The new case id (`CASE_ID_CHANGED`).

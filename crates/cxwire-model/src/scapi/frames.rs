@@ -136,7 +136,9 @@ struct RawFrame<'a> {
     envelope: Envelope,
 }
 
-struct FrameSeed(Mode);
+/// Scans a frame into a [`RawFrame`] the caller holds (a large value: filled in place rather
+/// than returned through the layers of serde's results).
+struct FrameSeed<'f, 'de>(Mode, &'f mut RawFrame<'de>);
 
 struct EventSeed<'t>(&'t str);
 
@@ -165,19 +167,19 @@ impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for FrameSeed {
-    type Value = RawFrame<'de>;
+impl<'de> DeserializeSeed<'de> for FrameSeed<'_, 'de> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        struct V(Mode);
-        impl<'de> Visitor<'de> for V {
-            type Value = RawFrame<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        struct V<'f, 'de>(Mode, &'f mut RawFrame<'de>);
+        impl<'de> Visitor<'de> for V<'_, 'de> {
+            type Value = ();
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object (a Service Client API frame)")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
                 let mode = self.0;
-                let mut out = RawFrame::default();
+                let out = self.1;
                 while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
                     match &*key {
                         // As in the library (`if (message.event)`), null or "" is no event.
@@ -218,43 +220,41 @@ impl<'de> DeserializeSeed<'de> for FrameSeed {
                         }
                     }
                 }
-                Ok(out)
+                Ok(())
             }
         }
-        d.deserialize_map(V(self.0))
+        d.deserialize_map(V(self.0, self.1))
     }
 }
 
-/// One pass over a frame in `mode`: `None` when the text does not decode that way.
-fn scan_fast(mode: Mode, text: &str) -> Option<RawFrame<'_>> {
+/// One pass over a frame in `mode` into `frame`: false when the text does not decode that way.
+fn scan_fast<'de>(mode: Mode, text: &'de str, frame: &mut RawFrame<'de>) -> bool {
     let mut de = serde_json::Deserializer::from_str(text);
-    let frame = FrameSeed(mode).deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(frame)
+    FrameSeed(mode, frame).deserialize(&mut de).is_ok() && de.end().is_ok()
 }
 
 /// The careful pass: payloads stay raw, errors carry their path.
-fn scan(text: &str) -> Result<RawFrame<'_>, DecodeError> {
+fn scan<'de>(text: &'de str, frame: &mut RawFrame<'de>) -> Result<(), DecodeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut track = serde_path_to_error::Track::new();
-    let frame = FrameSeed(Mode::Raw)
+    FrameSeed(Mode::Raw, frame)
         .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
         .map_err(|e| DecodeError::json("frame", serde_path_to_error::Error::new(track.path(), e)))?;
     de.end().map_err(|e| DecodeError::Json {
         context: "frame".to_owned(),
         path: ".".to_owned(),
         message: e.to_string(),
-    })?;
-    Ok(frame)
+    })
 }
 
 /// Scans fast, or carefully when the fast pass fails (a malformed payload, an unknown event
-/// type whose payload does not fit, trailing garbage).
-fn scan_any(mode: Mode, text: &str) -> Result<RawFrame<'_>, DecodeError> {
-    match scan_fast(mode, text) {
-        Some(frame) => Ok(frame),
-        None => scan(text),
+/// type whose payload does not fit, trailing garbage), into `frame` (a default one).
+fn scan_any<'de>(mode: Mode, text: &'de str, frame: &mut RawFrame<'de>) -> Result<(), DecodeError> {
+    if scan_fast(mode, text, frame) {
+        return Ok(());
     }
+    *frame = RawFrame::default();
+    scan(text, frame)
 }
 
 fn part_text<'a>(part: &Option<Part<'a>>) -> Option<&'a str> {
@@ -381,7 +381,8 @@ impl ClientMessage {
     /// Not a JSON object, neither `event` nor `request`, an unknown `event`, or parameters that do
     /// not fit the named request ([`DecodeError::Arity`] or a typed error with its path).
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        let raw = scan_any(Mode::Client, text)?;
+        let mut raw = RawFrame::default();
+        scan_any(Mode::Client, text, &mut raw)?;
         if let Some(event) = raw.event.as_deref() {
             let data = part_text(&raw.data).unwrap_or("null");
             return match (event, raw.data) {
@@ -764,7 +765,8 @@ impl WorkspaceMessage {
     /// Not a JSON object, none of those keys, or an event of a known topic and type whose payload
     /// does not have the documented shape (the error names the topic and the path).
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        let raw = scan_any(Mode::Workspace, text)?;
+        let mut raw = RawFrame::default();
+        scan_any(Mode::Workspace, text, &mut raw)?;
         if let Some(topic) = raw.event {
             let event = match raw.data {
                 Some(Part::Event(event)) => event,

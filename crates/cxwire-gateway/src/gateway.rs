@@ -126,8 +126,8 @@ pub(crate) struct Shared {
     pub(crate) published: AtomicU64,
     /// Events the gateway's subscriptions to its desktops missed (they lagged).
     pub(crate) missed: AtomicU64,
-    /// JetStream publications that were not acknowledged.
-    pub(crate) unacknowledged: AtomicU64,
+    /// JetStream publications that were not acknowledged (shared with the task awaiting them).
+    pub(crate) unacknowledged: Arc<AtomicU64>,
 }
 
 impl Shared {
@@ -189,9 +189,10 @@ impl Gateway {
         if config.registration_ttl < Duration::from_secs(3) {
             return Err(Error::Config { message: "the registration TTL must be at least 3 s".to_owned() });
         }
+        let unacknowledged = Arc::new(AtomicU64::new(0));
         let nats = match &config.nats {
             None => None,
-            Some(nats) => Some(connect_nats(nats, &config, &subjects).await?),
+            Some(nats) => Some(connect_nats(nats, &config, &subjects, Arc::clone(&unacknowledged)).await?),
         };
         let acceptor = FrameAcceptor::bind(addr, config.acceptor.clone()).await?;
         let local_addr = acceptor.local_addr();
@@ -207,7 +208,7 @@ impl Gateway {
             next_connection: AtomicU64::new(1),
             published: AtomicU64::new(0),
             missed: AtomicU64::new(0),
-            unacknowledged: AtomicU64::new(0),
+            unacknowledged,
         });
         let mut tasks = JoinSet::new();
         if let Some(nats) = &shared.nats {
@@ -303,6 +304,7 @@ async fn connect_nats(
     nats: &crate::NatsConfig,
     config: &GatewayConfig,
     subjects: &Subjects,
+    unacknowledged: Arc<AtomicU64>,
 ) -> Result<NatsSide, Error> {
     // async-nats' default subscription buffer (its channels allocate as they fill).
     let client = nats.connect(&format!("cxwire-gateway {}", config.instance), 64 * 1024).await?;
@@ -332,7 +334,7 @@ async fn connect_nats(
                 .await
                 .map_err(|e| Error::nats(format!("creating the stream {}", subjects.stream()), e))?;
             let (acks, pending) = mpsc::channel(limits.max_pending_acks.max(1));
-            tokio::spawn(await_acks(pending, client.clone()));
+            tokio::spawn(await_acks(pending, unacknowledged));
             Some((js.clone(), acks))
         }
     };
@@ -365,9 +367,10 @@ async fn ensure_bucket(js: &jetstream::Context, subjects: &Subjects, ttl: Durati
 }
 
 /// Awaits JetStream's acknowledgements in publication order (one task per instance).
-async fn await_acks(mut pending: mpsc::Receiver<jetstream::context::PublishAckFuture>, _client: async_nats::Client) {
+async fn await_acks(mut pending: mpsc::Receiver<jetstream::context::PublishAckFuture>, unacknowledged: Arc<AtomicU64>) {
     while let Some(ack) = pending.recv().await {
         if let Err(e) = ack.await {
+            unacknowledged.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(error = %e, "an event was not acknowledged by JetStream");
         }
     }

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+use common::spawn_cxwire;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,26 +13,6 @@ use std::time::Duration;
 
 fn cxwire(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cxwire")).args(args).output().unwrap()
-}
-
-/// Starts `cxwire ARGS`; its standard output arrives line by line on the channel.
-fn spawn_cxwire(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+use common::spawn_cxwire;
+
+use std::process::{Child, Command, Output};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -23,22 +25,8 @@ impl Drop for Running {
 }
 
 fn spawn(args: &[&str]) -> (Running, Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cxwire"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
-    (Running(child), rx)
+    let (child, lines) = spawn_cxwire(args);
+    (Running(child), lines)
 }
 
 /// The first line containing `needle`, within the limit.

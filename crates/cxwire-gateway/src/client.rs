@@ -343,8 +343,11 @@ impl NatsClient {
         if let Some(code) = code {
             let text: Value = serde_json::from_slice(&message.payload).unwrap_or(Value::Null);
             let text = text["errorMessage"].as_str().unwrap_or_default();
-            let message = text.strip_prefix("cxwire-gateway: ").unwrap_or(text).to_owned();
-            let code = ErrorCode::parse(&code).unwrap_or(ErrorCode::DesktopGone);
+            let mut message = text.strip_prefix("cxwire-gateway: ").unwrap_or(text).to_owned();
+            let code = ErrorCode::parse(&code).unwrap_or_else(|| {
+                message = format!("{message} (code `{code}`)");
+                ErrorCode::Other
+            });
             return Err(refusal_error(agent, request, Refusal { code, message }, timeout));
         }
         String::from_utf8(message.payload.to_vec()).map_err(|e| Error::Nats {

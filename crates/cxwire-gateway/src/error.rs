@@ -145,6 +145,9 @@ pub enum ErrorCode {
     TooLarge,
     /// `overloaded`: the desktop already has `max_in_flight` calls in flight.
     Overloaded,
+    /// A code this client does not know (from a newer gateway); the error's message names it.
+    /// Never sent by a gateway.
+    Other,
 }
 
 impl ErrorCode {
@@ -156,10 +159,11 @@ impl ErrorCode {
             Self::InvalidFrame => "invalid-frame",
             Self::TooLarge => "too-large",
             Self::Overloaded => "overloaded",
+            Self::Other => "other",
         }
     }
 
-    /// The code of a header value.
+    /// The code of a header value (`None` for one this version does not know).
     pub fn parse(value: &str) -> Option<Self> {
         [Self::DesktopGone, Self::Timeout, Self::InvalidFrame, Self::TooLarge, Self::Overloaded]
             .into_iter()
@@ -170,5 +174,26 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn codes_read_back_and_unknown_ones_are_none() {
+        for code in [
+            ErrorCode::DesktopGone,
+            ErrorCode::Timeout,
+            ErrorCode::InvalidFrame,
+            ErrorCode::TooLarge,
+            ErrorCode::Overloaded,
+        ] {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("rate-limited"), None);
+        assert_eq!(ErrorCode::parse("other"), None, "Other is the client's, never on the wire");
+        assert_eq!(ErrorCode::parse(""), None);
     }
 }

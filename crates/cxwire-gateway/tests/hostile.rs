@@ -234,3 +234,26 @@ async fn a_restarted_nats_server_loses_the_registrations_and_the_desktops_stay()
     assert_eq!(relay.connections(), 1);
     assert_eq!(gateway.agents(), [agent]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_moves_past_an_acceptor_that_never_answers_its_upgrade() {
+    let nats = nats();
+    let gateway = Gateway::start("127.0.0.1:0", config(&nats)).await.unwrap();
+    // Takes connections and never says a word.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("ws://{}/ws", silent.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let sim = Simulator::start("127.0.0.1:0", cxwire_sim::SimConfig::default()).await.unwrap();
+    let agent = sim.agents()[0].clone();
+    let config = RelayConfig { connect_timeout: Duration::from_millis(300), ..RelayConfig::default() };
+    let relay = BridgeRelay::start(&sim.ws_url(), &agent, vec![silent_url, gateway.ws_url()], config);
+    let client = GatewayClient::connect(&nats.url()).await.unwrap();
+    registered(&client, &agent).await;
+    assert_eq!(relay.connections(), 1);
+    hold.abort();
+}

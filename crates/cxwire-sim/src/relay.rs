@@ -25,11 +25,18 @@ pub struct RelayConfig {
     pub origin: String,
     /// The longest wait between reconnection attempts (default 1 s).
     pub max_backoff: Duration,
+    /// The longest wait for either WebSocket to open, handshake included (default 10 s); an
+    /// acceptor that does not answer counts as refused, and the next URL is tried.
+    pub connect_timeout: Duration,
 }
 
 impl Default for RelayConfig {
     fn default() -> Self {
-        Self { origin: "http://127.0.0.1".to_owned(), max_backoff: Duration::from_secs(1) }
+        Self {
+            origin: "http://127.0.0.1".to_owned(),
+            max_backoff: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -79,7 +86,7 @@ async fn run(sim_url: String, acceptors: Vec<String>, config: RelayConfig, conne
     }
     let mut backoff = FIRST_BACKOFF;
     for url in acceptors.iter().cycle() {
-        if relay_once(&sim_url, url, &config.origin, &connections).await {
+        if relay_once(&sim_url, url, &config, &connections).await {
             backoff = FIRST_BACKOFF;
         } else {
             tokio::time::sleep(backoff).await;
@@ -89,12 +96,17 @@ async fn run(sim_url: String, acceptors: Vec<String>, config: RelayConfig, conne
 }
 
 /// One acceptor connection: `true` when it was up (and then ended).
-async fn relay_once(sim_url: &str, acceptor_url: &str, origin: &str, connections: &AtomicU64) -> bool {
+async fn relay_once(sim_url: &str, acceptor_url: &str, config: &RelayConfig, connections: &AtomicU64) -> bool {
     let Ok(mut request) = acceptor_url.into_client_request() else { return false };
-    let Ok(origin) = origin.parse() else { return false };
+    let Ok(origin) = config.origin.parse() else { return false };
     request.headers_mut().insert("Origin", origin);
-    let Ok((acceptor, _)) = tokio_tungstenite::connect_async(request).await else { return false };
-    let Ok((sim, _)) = tokio_tungstenite::connect_async(sim_url).await else { return false };
+    let bound = config.connect_timeout;
+    let Ok(Ok((acceptor, _))) = tokio::time::timeout(bound, tokio_tungstenite::connect_async(request)).await else {
+        return false;
+    };
+    let Ok(Ok((sim, _))) = tokio::time::timeout(bound, tokio_tungstenite::connect_async(sim_url)).await else {
+        return false;
+    };
     connections.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(acceptor = acceptor_url, "bridge relay connected");
     let (mut to_acceptor, mut from_acceptor) = acceptor.split();

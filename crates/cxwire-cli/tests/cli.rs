@@ -389,8 +389,7 @@ async fn callback_and_click_to_call_against_the_simulator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_runs_with_a_config_file_and_prints_its_urls() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cxwire-sim/config.example.json");
-    // Its output is read to the end (by spawn_cxwire's thread): a reader that hung up after
-    // the first line would end the simulator at its next line (a closed pipe ends `cxwire`).
+    // Its output is read to the end by spawn_cxwire's thread, after this receiver is dropped too.
     let args = ["sim", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"];
     let (mut child, lines) = spawn_cxwire(&[&args[..], &["--config", config.to_str().unwrap()]].concat());
     let first =

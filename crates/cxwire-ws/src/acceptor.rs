@@ -220,7 +220,7 @@ async fn handle(
     addr: SocketAddr,
     config: &AcceptorConfig,
 ) -> Result<Option<(AcceptedFrames, PeerInfo)>, Error> {
-    stream.set_nodelay(true)?;
+    stream.set_nodelay(config.websocket.nodelay)?;
     let head = read_head(&mut stream).await?;
     let text = String::from_utf8_lossy(&head).into_owned();
     let mut lines = text.split("\r\n");
@@ -358,5 +358,27 @@ mod tests {
         assert_eq!(q["flag"], "");
         assert_eq!(q["x"], "a b");
         assert_eq!(q["bad"], "%zz%4");
+    }
+
+    /// `WsSettings::nodelay` reaches the accepted socket, either way.
+    #[tokio::test]
+    async fn the_nodelay_setting_is_applied_to_accepted_sockets() {
+        for nodelay in [true, false] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+            let client = tokio::spawn(async move { tokio_tungstenite::connect_async(url).await.map(|(ws, _)| ws) });
+            let (stream, addr) = listener.accept().await.unwrap();
+            let config = AcceptorConfig {
+                websocket: WsSettings { nodelay, ..AcceptorConfig::default().websocket },
+                ..AcceptorConfig::default()
+            };
+            let accepted = tokio::time::timeout(std::time::Duration::from_secs(10), handle(stream, addr, &config))
+                .await
+                .expect("handshaken in time")
+                .unwrap();
+            let Some((frames, _)) = accepted else { panic!("a WebSocket connection") };
+            assert_eq!(frames.get_ref().0.inner.nodelay().unwrap(), nodelay);
+            let _ = client.await;
+        }
     }
 }

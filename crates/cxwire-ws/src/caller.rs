@@ -30,10 +30,7 @@ impl Caller for Session {
     type Error = Error;
 
     async fn call_typed<R: ServiceRequest>(&self, request: R, timeout: Option<Duration>) -> Result<R::Response, Error> {
-        match timeout {
-            Some(t) => self.call_with_timeout(request, t).await,
-            None => self.call(request).await,
-        }
+        self.call_with_timeout(request, timeout.unwrap_or(self.config().call_timeout)).await
     }
 }
 

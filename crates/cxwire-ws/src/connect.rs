@@ -113,7 +113,7 @@ async fn handshake(url: &str, settings: &WsSettings, origin: Option<&str>) -> Re
             .map_err(|_| Error::InvalidUrl { url: url.to_owned(), reason: format!("invalid Origin `{origin}`") })?;
         request.headers_mut().insert("origin", value);
     }
-    let (stream, _response) = connect_async_with_config(request, Some(settings.config()), true).await?;
+    let (stream, _response) = connect_async_with_config(request, Some(settings.config()), settings.nodelay).await?;
     Ok(WsFrames::new(stream, settings))
 }
 
@@ -206,5 +206,27 @@ mod tests {
         assert!(low < Duration::from_millis(500) && high > Duration::from_millis(500), "{low:?} {high:?}");
         assert!(policy.delay(10, 0.999).unwrap() <= Duration::from_secs(30));
         assert_eq!(ReconnectPolicy::never().delay(1, 0.5), None);
+    }
+
+    /// `WsSettings::nodelay` reaches the client's socket, either way.
+    #[tokio::test]
+    async fn the_nodelay_setting_is_applied_to_the_socket() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(tokio_tungstenite::accept_async(stream).await.unwrap());
+            }
+        });
+        for nodelay in [true, false] {
+            let settings = WsSettings { nodelay, ..WsSettings::default() };
+            let transport = tokio::time::timeout(Duration::from_secs(10), open(&url, &settings, None))
+                .await
+                .expect("connected in time")
+                .unwrap();
+            let MaybeTlsStream::Plain(stream) = transport.get_ref() else { panic!("a plain TCP stream") };
+            assert_eq!(stream.nodelay().unwrap(), nodelay);
+        }
     }
 }

@@ -136,6 +136,44 @@ async fn a_peer_that_goes_silent_is_detected_by_keepalive() {
     assert_eq!(state(&mut states).await, ConnectionState::GaveUp);
 }
 
+/// A peer whose frames keep coming is not idle, even though it never answers a ping (it never
+/// reads): every frame counts as traffic. Once it stops, it is detected as silent.
+#[tokio::test]
+async fn a_peer_that_keeps_sending_is_not_taken_for_idle() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        // 1.2 s of frames, one every 50 ms, four idle timeouts long; never a read.
+        for _ in 0..24 {
+            ws.send(Message::text(r#"{"event":"system","data":{}}"#)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = done_tx.send(());
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(ws);
+    });
+    let websocket = WsSettings {
+        ping_interval: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(300),
+        ..WsSettings::default()
+    };
+    let options = ConnectOptions { websocket, reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+    let session = connect_with(&url, options).await.unwrap();
+    let mut states = session.connection_states();
+    timeout(LIMIT, done_rx.recv()).await.unwrap();
+    assert!(states.try_recv().is_err(), "no state change while frames came");
+    assert_eq!(session.connection_state(), ConnectionState::Connected);
+    let stopped = tokio::time::Instant::now();
+    match state(&mut states).await {
+        ConnectionState::Disconnected { reason } => assert!(reason.contains("no traffic"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+}
+
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).await.unwrap();

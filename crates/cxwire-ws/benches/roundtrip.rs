@@ -6,24 +6,26 @@
 //!
 //! After criterion's report it prints one `bench-result:` line per point: the sequential
 //! median latency cxwire/raw (target <= 1.10), the 64-in-flight throughput cxwire/raw (target
-//! >= 0.95) and the other in-flight points as informational `report` rows.
+//! >= 0.95) and the other points as informational `report` rows.
 //!
-//! Socket options: the raw client is tokio-tungstenite's `connect_async`, which leaves Nagle's
-//! algorithm on; cxwire sets `TCP_NODELAY` by default ([`WsSettings::nodelay`]). With many calls
-//! in flight the kernel's coalescing weighs more than either client's code (the raw client with
-//! `TCP_NODELAY` is about 2.5x slower here), so the in-flight target compares the two with the
-//! same socket options: a cxwire session with `nodelay: false` against the raw default. The
-//! curve of cxwire's default (`TCP_NODELAY`) against the same raw client is printed alongside,
-//! as `report` rows.
+//! What runs on each side:
+//! - **raw:** one loop on one connection that keeps N requests written and matches answers by
+//!   id (tokio-tungstenite's `connect_async`: its socket options, Nagle's algorithm on).
+//! - **cxwire (the compared rows):** N caller tasks on one session with its defaults, each
+//!   making its calls one after another, as N agents' workers would.
+//! - **report rows, same curve:** cxwire with the raw client's socket options
+//!   ([`WsSettings::nodelay`] false, Nagle on: with many calls in flight the kernel's coalescing
+//!   weighs as much as either client's code; the raw client with `TCP_NODELAY` is about 2.5x
+//!   slower here), and cxwire driven from a single task through a `FuturesUnordered` (whose
+//!   own cost per call, a task allocated and woken per future, is part of that row).
 //!
 //! The ratios come from interleaved runs after criterion's: blocks of 50 sequential calls by
 //! each client in turn, every call timed (the medians compared), and rounds of the same
 //! in-flight iteration by each client in turn (the order rotating every round), timed side by
-//! side. On a
-//! shared machine the load changes within seconds, and criterion times one function for seconds
-//! before the other: its per-function figures are printed too, but a ratio of two of them
-//! measured apart says more about the load than about the client. `CXWIRE_BENCH_QUICK=1` runs
-//! shorter.
+//! side. On a shared machine the load changes within seconds, and criterion times one function
+//! for seconds before the other: its per-function figures are printed too, but a ratio of two
+//! of them measured apart says more about the load than about the client.
+//! `CXWIRE_BENCH_QUICK=1` runs shorter.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -155,7 +157,29 @@ async fn raw_pipelined(ws: &mut RawWs, id: &mut u64, in_flight: usize, calls: u6
     }
 }
 
-async fn cxwire_pipelined(session: &Session, in_flight_max: usize, calls: u64) {
+/// `in_flight` caller tasks on the session's runtime, each making `calls / in_flight` calls one
+/// after another.
+async fn cxwire_callers(session: &Session, in_flight: usize, calls: u64) {
+    let each = calls / in_flight as u64;
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..in_flight {
+        let session = session.clone();
+        callers.spawn(async move {
+            for _ in 0..each {
+                match session.system().is_frame_leading().await {
+                    Ok(true) => {}
+                    other => panic!("call failed: {other:?}"),
+                }
+            }
+        });
+    }
+    while let Some(done) = callers.join_next().await {
+        done.expect("a caller task");
+    }
+}
+
+/// One task keeping `in_flight_max` calls in a `FuturesUnordered`.
+async fn cxwire_one_task(session: &Session, in_flight_max: usize, calls: u64) {
     let mut in_flight = FuturesUnordered::new();
     let mut started = 0u64;
     let mut done = 0u64;
@@ -180,10 +204,12 @@ struct Point {
     in_flight: usize,
     calls: u64,
     raw: f64,
-    /// cxwire with the raw client's socket options (Nagle on).
-    same_options: f64,
-    /// cxwire with its defaults (`TCP_NODELAY`).
+    /// cxwire with its defaults, from caller tasks.
     default: f64,
+    /// cxwire with the raw client's socket options (Nagle on), from caller tasks.
+    same_options: f64,
+    /// cxwire with its defaults, from one task (`FuturesUnordered`).
+    one_task: f64,
 }
 
 /// What the interleaved runs measured.
@@ -240,7 +266,7 @@ fn bench(c: &mut Criterion) -> Interleaved {
         group.bench_function("raw", |b| {
             b.iter(|| raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, in_flight, calls)))
         });
-        group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls))));
+        group.bench_function("cxwire", |b| b.iter(|| cx_rt.block_on(cxwire_callers(&session, in_flight, calls))));
         group.finish();
     }
 
@@ -275,24 +301,26 @@ fn bench(c: &mut Criterion) -> Interleaved {
         }
         // Warm each up once, then take turns until the budget is spent (at least 12 rounds);
         // the client that starts a round rotates.
-        let mut times = [std::time::Duration::ZERO; 3];
+        const CLIENTS: usize = 4;
+        let mut times = [std::time::Duration::ZERO; CLIENTS];
         let mut run = |which: usize| {
             let t = std::time::Instant::now();
             match which {
                 0 => raw_rt.block_on(raw_pipelined(&mut raw, &mut raw_id, in_flight, calls)),
-                1 => cx_rt.block_on(cxwire_pipelined(&same_options, in_flight, calls)),
-                _ => cx_rt.block_on(cxwire_pipelined(&session, in_flight, calls)),
+                1 => cx_rt.block_on(cxwire_callers(&session, in_flight, calls)),
+                2 => cx_rt.block_on(cxwire_callers(&same_options, in_flight, calls)),
+                _ => cx_rt.block_on(cxwire_one_task(&session, in_flight, calls)),
             }
             t.elapsed()
         };
-        for which in 0..3 {
+        for which in 0..CLIENTS {
             run(which);
         }
         let started = std::time::Instant::now();
         let mut rounds = 0u32;
         while rounds < 12 || started.elapsed() < budget {
-            for k in 0..3 {
-                let which = (rounds as usize + k) % 3;
+            for k in 0..CLIENTS {
+                let which = (rounds as usize + k) % CLIENTS;
                 times[which] += run(which);
             }
             rounds += 1;
@@ -302,8 +330,9 @@ fn bench(c: &mut Criterion) -> Interleaved {
             in_flight,
             calls,
             raw: per(times[0]),
-            same_options: per(times[1]),
-            default: per(times[2]),
+            default: per(times[1]),
+            same_options: per(times[2]),
+            one_task: per(times[3]),
         });
     }
     interleaved
@@ -390,41 +419,54 @@ fn main() {
             })
         );
     }
-    for &Point { in_flight, calls, raw, same_options: cx, default } in &interleaved.points {
+    for &Point { in_flight, calls, raw, default, same_options, one_task } in &interleaved.points {
         let group = format!("pipelined{in_flight}");
         let per_s = |ns: f64| calls as f64 / (ns / 1e9);
         if let (Some(raw), Some(cx)) = (estimate(&group, "raw", "mean"), estimate(&group, "cxwire", "mean")) {
             println!(
-                "pipelined ({in_flight} in flight), criterion (each measured apart): raw {:.0}/s, cxwire (TCP_NODELAY) {:.0}/s, cxwire/raw {:.3}",
+                "pipelined ({in_flight} in flight), criterion (each measured apart): raw {:.0}/s, cxwire {:.0}/s, cxwire/raw {:.3}",
                 per_s(raw),
                 per_s(cx),
                 raw / cx
             );
         }
         println!(
-            "pipelined ({in_flight} in flight) throughput, interleaved: raw {:.0}/s; cxwire, same socket options {:.0}/s ({:.3}); cxwire, default TCP_NODELAY {:.0}/s ({:.3})",
+            "pipelined ({in_flight} in flight) throughput, interleaved: raw {:.0}/s; cxwire {:.0}/s ({:.3}); with Nagle on {:.0}/s ({:.3}); from one task {:.0}/s ({:.3})",
             per_s(raw),
-            per_s(cx),
-            raw / cx,
             per_s(default),
-            raw / default
+            raw / default,
+            per_s(same_options),
+            raw / same_options,
+            per_s(one_task),
+            raw / one_task
         );
         let (op, target) = if in_flight == TARGET_IN_FLIGHT { (">=", Some(0.95)) } else { ("report", None) };
-        println!(
-            "bench-result: {}",
-            serde_json::json!({
-                "what": format!("{in_flight} calls in flight, throughput, same socket options (cxwire/raw tokio-tungstenite)"),
-                "cxwire": format!("{:.0}/s", per_s(cx)), "baseline": format!("{:.0}/s", per_s(raw)),
-                "ratio": raw / cx, "op": op, "target": target,
-            })
-        );
-        println!(
-            "bench-result: {}",
-            serde_json::json!({
-                "what": format!("{in_flight} calls in flight, throughput, cxwire's default TCP_NODELAY (cxwire/raw tokio-tungstenite)"),
-                "cxwire": format!("{:.0}/s", per_s(default)), "baseline": format!("{:.0}/s", per_s(raw)),
-                "ratio": raw / default, "op": "report",
-            })
-        );
+        let rows = [
+            (
+                format!(
+                    "{in_flight} calls in flight ({in_flight} caller tasks), throughput (cxwire/raw tokio-tungstenite)"
+                ),
+                default,
+                op,
+                target,
+            ),
+            (
+                format!("{in_flight} calls in flight, the raw client's socket options (Nagle on), report"),
+                same_options,
+                "report",
+                None,
+            ),
+            (format!("{in_flight} calls in flight from one task (FuturesUnordered), report"), one_task, "report", None),
+        ];
+        for (what, cx, op, target) in rows {
+            println!(
+                "bench-result: {}",
+                serde_json::json!({
+                    "what": what,
+                    "cxwire": format!("{:.0}/s", per_s(cx)), "baseline": format!("{:.0}/s", per_s(raw)),
+                    "ratio": raw / cx, "op": op, "target": target,
+                })
+            );
+        }
     }
 }

@@ -844,14 +844,13 @@ fn scan_string(b: &[u8], i: usize) -> Option<(usize, usize, bool, usize)> {
     let mut j = start;
     let mut escaped = false;
     loop {
-        match b.get(j)? {
-            b'"' => return Some((start, j, escaped, j + 1)),
-            b'\\' => {
-                escaped = true;
-                j += 2;
-            }
-            _ => j += 1,
+        // The next quote or backslash, found a word at a time.
+        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[j] == b'"' {
+            return Some((start, j, escaped, j + 1));
         }
+        escaped = true;
+        j += 2;
     }
 }
 

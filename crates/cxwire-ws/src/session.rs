@@ -125,11 +125,10 @@ enum Command {
     Request {
         id: u64,
         text: String,
+        /// The driver's deadline for the call is `timeout` from when it takes it (the clock is
+        /// read once per batch, not once per call). No deadline field: every idle session's
+        /// queue holds a block of 32 commands, so each byte here costs 32 per session.
         timeout: Duration,
-        /// Set by a caller that had to wait for room in the queue (it read the clock then);
-        /// otherwise the driver sets it from `timeout` when it takes the call, reading the
-        /// clock once per batch rather than once per call.
-        deadline: Option<tokio::time::Instant>,
         reply: oneshot::Sender<AnswerText>,
     },
     /// Boxed: subscribing is rare, and the channel's slots are as large as the largest
@@ -398,12 +397,11 @@ impl Session {
             return Err(Error::FrameTooLarge { size: text.len(), limit });
         }
         // The driver enforces the deadline (one timer for all calls, not one per call), which
-        // runs from when it takes the call: in the same scheduler turn unless the queue is full,
-        // and then from when the caller started waiting for room.
+        // runs from when it takes the call, in the same scheduler turn.
         let (reply, answer) = oneshot::channel();
         let timed_out = || Error::Timeout { request: name.to_owned(), timeout };
-        let command = Command::Request { id, text, timeout, deadline: None, reply };
-        let deadline = self.enqueue(command, None, timeout).await.map_err(|e| match e {
+        let command = Command::Request { id, text, timeout, reply };
+        let waited = self.enqueue(command, || tokio::time::Instant::now() + timeout).await.map_err(|e| match e {
             Enqueue::Closed => Error::Disconnected,
             Enqueue::Late => timed_out(),
         })?;
@@ -411,11 +409,12 @@ impl Session {
         // commands (a peer that does not read, a connection being closed) it first takes those
         // already queued. A call queued after that (the flag is read after the call is queued,
         // as the driver sets it before it takes the queue) times itself: no timer per call
-        // otherwise.
+        // otherwise. So does a call that waited for room in the queue: its deadline started
+        // before the driver took it.
         std::sync::atomic::fence(Ordering::SeqCst);
-        let answer = if self.inner.shared.unattended.load(Ordering::SeqCst) {
+        let answer = if waited.is_some() || self.inner.shared.unattended.load(Ordering::SeqCst) {
             // Boxed: a rare path, and the timer would make every call's future larger.
-            let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
+            let deadline = waited.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
             let Ok(answer) = Box::pin(tokio::time::timeout_at(deadline, answer)).await else { return Err(timed_out()) };
             answer
         } else {
@@ -431,23 +430,18 @@ impl Session {
         }
     }
 
-    /// Hands a command to the driver. When its queue is full, waits no later than `deadline`,
-    /// or `timeout` from now when none is given: that deadline becomes the command's, and is
-    /// returned.
+    /// Hands a command to the driver. When its queue is full, waits no later than `deadline()`
+    /// (read then, not before) and returns that deadline; `None` when it did not wait.
     async fn enqueue(
         &self,
         command: Command,
-        deadline: Option<tokio::time::Instant>,
-        timeout: Duration,
+        deadline: impl FnOnce() -> tokio::time::Instant,
     ) -> Result<Option<tokio::time::Instant>, Enqueue> {
         match self.inner.commands.try_send(command) {
-            Ok(()) => Ok(deadline),
+            Ok(()) => Ok(None),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Enqueue::Closed),
-            Err(mpsc::error::TrySendError::Full(mut command)) => {
-                let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
-                if let Command::Request { deadline: unset @ None, .. } = &mut command {
-                    *unset = Some(deadline);
-                }
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                let deadline = deadline();
                 // Boxed: a rare path, and the timer and the channel's waiter would make every
                 // call's future larger.
                 match Box::pin(tokio::time::timeout_at(deadline, self.inner.commands.send(command))).await {
@@ -495,7 +489,7 @@ impl Session {
         let deadline = tokio::time::Instant::now() + timeout;
         let command =
             Command::Subscribe(Box::new(SubscribeCommand { topics: topics.clone(), subscriber, deadline, reply }));
-        self.enqueue(command, Some(deadline), timeout).await.map_err(|e| match e {
+        self.enqueue(command, || deadline).await.map_err(|e| match e {
             Enqueue::Closed => Error::Disconnected,
             Enqueue::Late => Error::Timeout { request: "subscribe".to_owned(), timeout },
         })?;
@@ -1047,12 +1041,11 @@ impl Driver {
     /// Handles a command; returns true when the session is to close.
     fn handle(&mut self, command: Command, out: &mut Vec<String>) -> bool {
         match command {
-            Command::Request { id, text, timeout, deadline, reply } => {
+            Command::Request { id, text, timeout, reply } => {
                 if reply.is_closed() {
                     return false;
                 }
-                let deadline =
-                    deadline.unwrap_or_else(|| *self.clock.get_or_insert_with(tokio::time::Instant::now) + timeout);
+                let deadline = *self.clock.get_or_insert_with(tokio::time::Instant::now) + timeout;
                 self.sweep();
                 self.track_deadline(deadline);
                 self.pending.insert(id, Pending::Call(reply, deadline));

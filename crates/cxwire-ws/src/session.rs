@@ -542,7 +542,6 @@ pub(crate) fn encode_request<R: ServiceRequest>(
     user_agent_json: &str,
     frame_id: Option<u64>,
 ) -> Result<String, serde_json::Error> {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(160);
     out.push_str(r#"{"request":""#);
     out.push_str(R::NAME);
@@ -551,12 +550,34 @@ pub(crate) fn encode_request<R: ServiceRequest>(
         out.push_str(r#","parameters":"#);
         out.push_str(&serde_json::to_string(request)?);
     }
-    let _ = write!(out, r#","referenceId":"{id}","userAgent":{user_agent_json},"protocolVersion":2"#);
+    out.push_str(r#","referenceId":""#);
+    push_decimal(&mut out, id);
+    out.push_str(r#"","userAgent":"#);
+    out.push_str(user_agent_json);
+    out.push_str(r#","protocolVersion":2"#);
     if let Some(frame_id) = frame_id {
-        let _ = write!(out, r#","frameId":{frame_id}"#);
+        out.push_str(r#","frameId":"#);
+        push_decimal(&mut out, frame_id);
     }
     out.push('}');
     Ok(out)
+}
+
+/// Appends `n` in decimal (without the formatting machinery: this is on every call's path).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// A stream of the events of some topics. Dropping it unsubscribes.
@@ -1301,5 +1322,36 @@ impl Driver {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        for n in [0, 7, 9, 10, 99, 100, 12_345, u64::MAX / 2, u64::MAX - 1, u64::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn a_request_frame_is_encoded_exactly() {
+        let frame =
+            encode_request(&cxwire_model::scapi::SystemIsFrameLeading {}, 42, r#""WWE \"Client\"""#, Some(7)).unwrap();
+        assert_eq!(
+            frame,
+            r#"{"request":"system.isFrameLeading","referenceId":"42","userAgent":"WWE \"Client\"","protocolVersion":2,"frameId":7}"#
+        );
+        let value: Value = serde_json::from_str(&frame).unwrap();
+        assert_eq!(value["userAgent"], "WWE \"Client\"");
+        let frame = encode_request(&cxwire_model::scapi::SystemIsFrameLeading {}, 0, r#""WWE Client""#, None).unwrap();
+        assert_eq!(
+            frame,
+            r#"{"request":"system.isFrameLeading","referenceId":"0","userAgent":"WWE Client","protocolVersion":2}"#
+        );
     }
 }

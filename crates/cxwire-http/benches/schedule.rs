@@ -2,7 +2,14 @@
 //! HTTP/1.1 server (127.0.0.1), side by side in one run.
 //!
 //! `cargo bench -p cxwire-http --bench schedule` prints, after criterion's report, the ratio
-//! `throughput cxwire / throughput raw` = `raw time / cxwire time` (target: at least 0.9).
+//! `throughput cxwire / throughput raw` = `raw time / cxwire time` (target: at least 0.95).
+//!
+//! The ratio comes from an interleaved run after criterion's: blocks of 100 requests by each
+//! client in turn (the first alternating), timed side by side; each pair of blocks gives a
+//! ratio, and the median of those is the result (a load spike spoils a pair, not the run). Criterion times one function for
+//! seconds before the other, and on a shared machine the load changes within seconds: its
+//! per-function figures are printed too. `CXWIRE_BENCH_QUICK=1` runs the interleaved part
+//! shorter.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench set-up: a failure is a failed run
 
 use std::hint::black_box;
@@ -92,6 +99,59 @@ fn bench(c: &mut Criterion) {
     group.bench_function("cxwire", |b| b.iter(|| black_box(rt.block_on(service.schedule(options.clone())).unwrap())));
     group.bench_function("raw", |b| b.iter(|| black_box(rt.block_on(raw()))));
     group.finish();
+
+    if !interleaved_wanted() {
+        return;
+    }
+    let budget = std::time::Duration::from_secs(if std::env::var_os("CXWIRE_BENCH_QUICK").is_some() { 2 } else { 6 });
+    // Each block pair (cxwire and raw, 100 requests each, back to back) gives one ratio; a load
+    // spike on this shared machine spoils a pair, not the result: the medians are reported.
+    let (mut cx_blocks, mut raw_blocks, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let started = std::time::Instant::now();
+    let mut blocks = 0u32;
+    while blocks < 10 || started.elapsed() < budget {
+        let mut pair = [0f64; 2];
+        for side in [blocks % 2, 1 - blocks % 2] {
+            let t = std::time::Instant::now();
+            for _ in 0..100 {
+                if side == 0 {
+                    black_box(rt.block_on(service.schedule(options.clone())).unwrap());
+                } else {
+                    black_box(rt.block_on(raw()));
+                }
+            }
+            pair[side as usize] = t.elapsed().as_nanos() as f64 / 100.0;
+        }
+        cx_blocks.push(pair[0]);
+        raw_blocks.push(pair[1]);
+        ratios.push(pair[1] / pair[0]);
+        blocks += 1;
+    }
+    let _ = INTERLEAVED.set((median(cx_blocks), median(raw_blocks), median(ratios)));
+}
+
+/// The median of some values.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The interleaved run's medians: nanoseconds per request of a block `(cxwire, raw)`, and the
+/// ratio raw/cxwire of a pair of blocks.
+static INTERLEAVED: std::sync::OnceLock<(f64, f64, f64)> = std::sync::OnceLock::new();
+
+/// Whether criterion measures in this run (not `--list`, `--test` or `--profile-time`) with a
+/// filter that selects this group.
+fn interleaved_wanted() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| matches!(a.as_str(), "--list" | "--test" | "--profile-time")) {
+        return false;
+    }
+    // Criterion's filter is its one positional argument; options with a value are skipped.
+    let mut positional = args.iter().enumerate().filter(|(i, a)| {
+        !a.starts_with('-') && (*i == 0 || !args[i - 1].starts_with("--") || args[i - 1] == "--bench")
+    });
+    positional.all(|(_, filter)| "schedule/cxwire schedule/raw".contains(filter.as_str()))
 }
 
 criterion_group!(benches, bench);
@@ -112,23 +172,31 @@ fn mean_ns(group: &str, function: &str) -> Option<f64> {
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
-    println!("\nratio = throughput cxwire / throughput raw reqwest = raw time / cxwire time (target >= 0.9)");
-    match (mean_ns("schedule", "cxwire"), mean_ns("schedule", "raw")) {
-        (Some(cxwire), Some(raw)) => {
+    println!("\nratio = throughput cxwire / throughput raw reqwest = raw time / cxwire time (target >= 0.95)");
+    if let (Some(cxwire), Some(raw)) = (mean_ns("schedule", "cxwire"), mean_ns("schedule", "raw")) {
+        println!(
+            "schedule, criterion (each measured apart): cxwire {:.1} us, raw {:.1} us, ratio {:.3}",
+            cxwire / 1e3,
+            raw / 1e3,
+            raw / cxwire
+        );
+    }
+    match INTERLEAVED.get() {
+        Some(&(cxwire, raw, ratio)) => {
             println!(
-                "schedule  cxwire {:>8.1} us ({:>6.0}/s)  raw {:>8.1} us ({:>6.0}/s)  ratio {:.2}",
+                "schedule, interleaved (medians of blocks): cxwire {:>8.1} us ({:>6.0}/s)  raw {:>8.1} us ({:>6.0}/s)  ratio of pairs {:.3}",
                 cxwire / 1e3,
                 1e9 / cxwire,
                 raw / 1e3,
                 1e9 / raw,
-                raw / cxwire
+                ratio
             );
             println!(
                 "bench-result: {}",
                 serde_json::json!({
                     "what": "CallbackService.schedule throughput (cxwire/raw reqwest)",
                     "cxwire": format!("{:.1} us", cxwire / 1e3), "baseline": format!("{:.1} us", raw / 1e3),
-                    "ratio": raw / cxwire, "op": ">=", "target": 0.95,
+                    "ratio": ratio, "op": ">=", "target": 0.95,
                 })
             );
         }

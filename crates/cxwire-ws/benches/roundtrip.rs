@@ -22,7 +22,7 @@
 //! The ratios come from interleaved runs after criterion's: blocks of 50 sequential calls by
 //! each client in turn, every call timed (the medians compared), and rounds of the same
 //! in-flight iteration by each client in turn (the order rotating every round), timed side by
-//! side. On a shared machine the load changes within seconds, and criterion times one function
+//! side; the ratio of a point is the median over rounds of raw's time over cxwire's. On a shared machine the load changes within seconds, and criterion times one function
 //! for seconds before the other: its per-function figures are printed too, but a ratio of two
 //! of them measured apart says more about the load than about the client.
 //! `CXWIRE_BENCH_QUICK=1` runs shorter.
@@ -200,17 +200,20 @@ fn client_runtime() -> Runtime {
 }
 
 /// One in-flight point compared interleaved: nanoseconds per iteration of each client.
+/// The clients of [`CLIENTS`] order: raw, then cxwire with its defaults from caller tasks, with
+/// the raw client's socket options (Nagle on) from caller tasks, and with its defaults from one
+/// task (`FuturesUnordered`). `times` are the medians over rounds of each client's iteration;
+/// `ratios` the medians over rounds of raw's time over each cxwire client's (a load spike on
+/// this shared machine spoils a round, not the result).
 struct Point {
     in_flight: usize,
     calls: u64,
-    raw: f64,
-    /// cxwire with its defaults, from caller tasks.
-    default: f64,
-    /// cxwire with the raw client's socket options (Nagle on), from caller tasks.
-    same_options: f64,
-    /// cxwire with its defaults, from one task (`FuturesUnordered`).
-    one_task: f64,
+    times: [f64; CLIENTS],
+    ratios: [f64; CLIENTS - 1],
 }
+
+/// The clients compared at each in-flight point.
+const CLIENTS: usize = 4;
 
 /// What the interleaved runs measured.
 #[derive(Default)]
@@ -301,8 +304,7 @@ fn bench(c: &mut Criterion) -> Interleaved {
         }
         // Warm each up once, then take turns until the budget is spent (at least 12 rounds);
         // the client that starts a round rotates.
-        const CLIENTS: usize = 4;
-        let mut times = [std::time::Duration::ZERO; CLIENTS];
+        let mut rounds_times: Vec<[f64; CLIENTS]> = Vec::new();
         let mut run = |which: usize| {
             let t = std::time::Instant::now();
             match which {
@@ -319,20 +321,24 @@ fn bench(c: &mut Criterion) -> Interleaved {
         let started = std::time::Instant::now();
         let mut rounds = 0u32;
         while rounds < 12 || started.elapsed() < budget {
+            let mut times = [0f64; CLIENTS];
             for k in 0..CLIENTS {
                 let which = (rounds as usize + k) % CLIENTS;
-                times[which] += run(which);
+                times[which] = run(which).as_nanos() as f64;
             }
+            rounds_times.push(times);
             rounds += 1;
         }
-        let per = |d: std::time::Duration| d.as_nanos() as f64 / f64::from(rounds);
+        let median_of = |value: &dyn Fn(&[f64; CLIENTS]) -> f64| {
+            let mut values: Vec<f64> = rounds_times.iter().map(value).collect();
+            values.sort_unstable_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
         interleaved.points.push(Point {
             in_flight,
             calls,
-            raw: per(times[0]),
-            default: per(times[1]),
-            same_options: per(times[2]),
-            one_task: per(times[3]),
+            times: std::array::from_fn(|c| median_of(&|t| t[c])),
+            ratios: std::array::from_fn(|c| median_of(&|t| t[0] / t[c + 1])),
         });
     }
     interleaved
@@ -419,7 +425,7 @@ fn main() {
             })
         );
     }
-    for &Point { in_flight, calls, raw, default, same_options, one_task } in &interleaved.points {
+    for &Point { in_flight, calls, times: [raw, default, same_options, one_task], ratios } in &interleaved.points {
         let group = format!("pipelined{in_flight}");
         let per_s = |ns: f64| calls as f64 / (ns / 1e9);
         if let (Some(raw), Some(cx)) = (estimate(&group, "raw", "mean"), estimate(&group, "cxwire", "mean")) {
@@ -431,14 +437,14 @@ fn main() {
             );
         }
         println!(
-            "pipelined ({in_flight} in flight) throughput, interleaved: raw {:.0}/s; cxwire {:.0}/s ({:.3}); with Nagle on {:.0}/s ({:.3}); from one task {:.0}/s ({:.3})",
+            "pipelined ({in_flight} in flight) throughput, interleaved (medians of rounds): raw {:.0}/s; cxwire {:.0}/s ({:.3}); with Nagle on {:.0}/s ({:.3}); from one task {:.0}/s ({:.3})",
             per_s(raw),
             per_s(default),
-            raw / default,
+            ratios[0],
             per_s(same_options),
-            raw / same_options,
+            ratios[1],
             per_s(one_task),
-            raw / one_task
+            ratios[2]
         );
         let (op, target) = if in_flight == TARGET_IN_FLIGHT { (">=", Some(0.95)) } else { ("report", None) };
         let rows = [
@@ -447,24 +453,32 @@ fn main() {
                     "{in_flight} calls in flight ({in_flight} caller tasks), throughput (cxwire/raw tokio-tungstenite)"
                 ),
                 default,
+                ratios[0],
                 op,
                 target,
             ),
             (
                 format!("{in_flight} calls in flight, the raw client's socket options (Nagle on), report"),
                 same_options,
+                ratios[1],
                 "report",
                 None,
             ),
-            (format!("{in_flight} calls in flight from one task (FuturesUnordered), report"), one_task, "report", None),
+            (
+                format!("{in_flight} calls in flight from one task (FuturesUnordered), report"),
+                one_task,
+                ratios[2],
+                "report",
+                None,
+            ),
         ];
-        for (what, cx, op, target) in rows {
+        for (what, cx, ratio, op, target) in rows {
             println!(
                 "bench-result: {}",
                 serde_json::json!({
                     "what": what,
                     "cxwire": format!("{:.0}/s", per_s(cx)), "baseline": format!("{:.0}/s", per_s(raw)),
-                    "ratio": raw / cx, "op": op, "target": target,
+                    "ratio": ratio, "op": op, "target": target,
                 })
             );
         }

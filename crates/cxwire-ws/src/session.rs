@@ -738,11 +738,11 @@ enum End {
 /// Most commands written in one flush.
 const BATCH: usize = 128;
 /// Most incoming frames handled before yielding to the callers they answered: a quarter of the
-/// calls in flight, at least 2 and at most 16 (16 when no call is in flight: events only). The callers' next requests then go out while the
-/// peer is still answering the rest, instead of the two sides taking turns. Measured on a quiet
-/// 2-core machine against the raw client: 8 calls in flight 0.80x with a fixed 16, 0.99x with a
-/// quarter; 64 in flight 0.38x with a chunk of 64 (the two sides take turns); 256 in flight best
-/// at 16.
+/// calls in flight, at least 2 and at most 16 (16 when no call is in flight: events only). The
+/// callers' next requests then go out while the peer is still answering the rest, instead of
+/// the two sides taking turns. Measured on a quiet 2-core machine against the raw client: 8
+/// calls in flight 0.80x with a fixed 16, 0.99x with a quarter; 64 in flight 0.38x with a chunk
+/// of 64 (the two sides take turns); 256 in flight best at 16.
 const READ_CHUNK_MAX: usize = 16;
 
 impl Driver {

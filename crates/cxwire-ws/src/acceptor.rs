@@ -378,7 +378,7 @@ mod tests {
                 .unwrap();
             let Some((frames, _)) = accepted else { panic!("a WebSocket connection") };
             assert_eq!(frames.get_ref().0.inner.nodelay().unwrap(), nodelay);
-            let _ = client.await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), client).await.expect("the client ends");
         }
     }
 }

@@ -105,6 +105,26 @@ async fn reconnects_with_backoff_resubscribes_and_fails_calls_in_flight() {
     assert!(matches!(item, SubscriptionItem::Event(ref f) if matches!(f.event, Event::Agent(_))), "{item:?}");
 }
 
+/// A session to `url` that pings every 100 ms and gives a peer up after 300 ms of silence, with
+/// no reconnection.
+async fn fast_keepalive_session(url: &str) -> cxwire_ws::Session {
+    let websocket = WsSettings {
+        ping_interval: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(300),
+        ..WsSettings::default()
+    };
+    let options = ConnectOptions { websocket, reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
+    connect_with(url, options).await.unwrap()
+}
+
+/// The next state change is the disconnection a silent peer causes.
+async fn expect_no_traffic(states: &mut tokio::sync::broadcast::Receiver<ConnectionState>) {
+    match state(states).await {
+        ConnectionState::Disconnected { reason } => assert!(reason.contains("no traffic"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_peer_that_goes_silent_is_detected_by_keepalive() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -118,20 +138,11 @@ async fn a_peer_that_goes_silent_is_detected_by_keepalive() {
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(ws);
     });
-    let websocket = WsSettings {
-        ping_interval: Duration::from_millis(100),
-        idle_timeout: Duration::from_millis(300),
-        ..WsSettings::default()
-    };
-    let options = ConnectOptions { websocket, reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
-    let session = connect_with(&url, options).await.unwrap();
+    let session = fast_keepalive_session(&url).await;
     let mut states = session.connection_states();
     timeout(LIMIT, hold_rx.recv()).await.unwrap();
     let started = tokio::time::Instant::now();
-    match state(&mut states).await {
-        ConnectionState::Disconnected { reason } => assert!(reason.contains("no traffic"), "{reason}"),
-        other => panic!("{other:?}"),
-    }
+    expect_no_traffic(&mut states).await;
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(state(&mut states).await, ConnectionState::GaveUp);
 }
@@ -155,22 +166,13 @@ async fn a_peer_that_keeps_sending_is_not_taken_for_idle() {
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(ws);
     });
-    let websocket = WsSettings {
-        ping_interval: Duration::from_millis(100),
-        idle_timeout: Duration::from_millis(300),
-        ..WsSettings::default()
-    };
-    let options = ConnectOptions { websocket, reconnect: ReconnectPolicy::never(), ..ConnectOptions::default() };
-    let session = connect_with(&url, options).await.unwrap();
+    let session = fast_keepalive_session(&url).await;
     let mut states = session.connection_states();
     timeout(LIMIT, done_rx.recv()).await.unwrap();
     assert!(states.try_recv().is_err(), "no state change while frames came");
     assert_eq!(session.connection_state(), ConnectionState::Connected);
     let stopped = tokio::time::Instant::now();
-    match state(&mut states).await {
-        ConnectionState::Disconnected { reason } => assert!(reason.contains("no traffic"), "{reason}"),
-        other => panic!("{other:?}"),
-    }
+    expect_no_traffic(&mut states).await;
     assert!(stopped.elapsed() < Duration::from_secs(5));
 }
 
